@@ -1,0 +1,302 @@
+//! Commands: a pattern, its facts, and the code that parses arguments and runs.
+//!
+//! The `#[command]` macro turns an annotated async function into a function
+//! that returns a [`Command`]. A command is run in two steps: [`Command::prepare`]
+//! parses the message's arguments into the handler's types, and the returned
+//! [`Invocation`] runs the handler. Parsing first means a bad argument is
+//! reported before anything is claimed or run.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::context::Context;
+use crate::pattern::Pattern;
+use crate::router::Args;
+
+/// A boxed future that can move between threads.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What a handler's successful run posts in the message's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    text: String,
+}
+
+impl Reply {
+    /// Creates a reply with `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+
+    /// Returns the reply's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Self {
+        Self::new(text)
+    }
+}
+
+impl From<&str> for Reply {
+    fn from(text: &str) -> Self {
+        Self::new(text)
+    }
+}
+
+/// A handler's failure, with the message shown to the person who ran it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HandlerError {
+    message: String,
+}
+
+impl HandlerError {
+    /// Creates a failure with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// The result types a handler may return: `Result<T, E>` where `T` converts
+/// into a [`Reply`] (`String`, `&str`, `Reply`) and `E` can be displayed.
+pub trait IntoOutcome {
+    /// Converts the handler's result into a reply or a failure.
+    fn into_outcome(self) -> Result<Reply, HandlerError>;
+}
+
+impl<T, E> IntoOutcome for Result<T, E>
+where
+    T: Into<Reply>,
+    E: fmt::Display,
+{
+    fn into_outcome(self) -> Result<Reply, HandlerError> {
+        self.map(Into::into)
+            .map_err(|error| HandlerError::new(error.to_string()))
+    }
+}
+
+/// A placeholder value that could not be parsed into the handler's type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not {expected}")]
+pub struct ArgError {
+    /// The placeholder's name.
+    pub placeholder: String,
+    /// The value the message gave.
+    pub value: String,
+    /// What was expected, for example `a whole number`.
+    pub expected: String,
+}
+
+/// Parses the required placeholder `name` into `T`.
+///
+/// # Errors
+///
+/// Returns an [`ArgError`] when the value is missing or `T::from_str` rejects it.
+pub fn parse_required<T>(args: &Args, name: &str) -> Result<T, ArgError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    let value = args.get(name).ok_or_else(|| ArgError {
+        placeholder: name.to_owned(),
+        value: String::new(),
+        expected: format!("a value for <{name}>"),
+    })?;
+    parse_value(name, value)
+}
+
+/// Parses the optional placeholder `name` into `T`, or `None` when the message
+/// left it out.
+///
+/// # Errors
+///
+/// Returns an [`ArgError`] when `T::from_str` rejects the value.
+pub fn parse_optional<T>(args: &Args, name: &str) -> Result<Option<T>, ArgError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    args.get(name)
+        .map(|value| parse_value(name, value))
+        .transpose()
+}
+
+fn parse_value<T>(name: &str, value: &str) -> Result<T, ArgError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    value.parse().map_err(|error: T::Err| ArgError {
+        placeholder: name.to_owned(),
+        value: value.to_owned(),
+        expected: describe_expected::<T>(name, &error.to_string()),
+    })
+}
+
+/// Describes what a placeholder of type `T` accepts, in words an operator
+/// understands.
+fn describe_expected<T>(name: &str, error: &str) -> String {
+    let type_name = std::any::type_name::<T>();
+    match type_name {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number of zero or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "bool" => "`true` or `false`".into(),
+        _ => format!("a valid <{name}>: {error}"),
+    }
+}
+
+/// Runs a prepared command with its context.
+type RunFn<S> = Box<dyn FnOnce(Context<S>) -> BoxFuture<Result<Reply, HandlerError>> + Send>;
+
+/// A command whose arguments were parsed and that is ready to run.
+pub struct Invocation<S> {
+    run: RunFn<S>,
+}
+
+impl<S> Invocation<S> {
+    /// Creates an invocation from the closure that runs the handler.
+    pub fn new<F>(run: F) -> Self
+    where
+        F: FnOnce(Context<S>) -> BoxFuture<Result<Reply, HandlerError>> + Send + 'static,
+    {
+        Self { run: Box::new(run) }
+    }
+
+    /// Runs the handler.
+    pub fn run(self, context: Context<S>) -> BoxFuture<Result<Reply, HandlerError>> {
+        (self.run)(context)
+    }
+}
+
+impl<S> fmt::Debug for Invocation<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invocation").finish_non_exhaustive()
+    }
+}
+
+/// Parses arguments into an invocation.
+type PrepareFn<S> = Arc<dyn Fn(&Args) -> Result<Invocation<S>, ArgError> + Send + Sync>;
+
+/// The facts of a command that its attribute declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommandInfo {
+    /// The handler function's name.
+    pub name: String,
+    /// The pattern as written.
+    pub pattern: String,
+    /// One line that says what the command does.
+    pub description: String,
+    /// The access role; `None` means the command runs nowhere.
+    pub access: Option<String>,
+    /// How long the handler may run, or `None` for the bot's default.
+    pub timeout: Option<Duration>,
+}
+
+impl CommandInfo {
+    /// Creates the facts of a command with no access role and no timeout.
+    pub fn new(
+        name: impl Into<String>,
+        pattern: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            pattern: pattern.into(),
+            description: description.into(),
+            access: None,
+            timeout: None,
+        }
+    }
+
+    /// Sets the access role.
+    pub fn access(mut self, role: impl Into<String>) -> Self {
+        self.access = Some(role.into());
+        self
+    }
+
+    /// Sets how long the handler may run.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// A command: its facts, its parsed pattern and its handler.
+pub struct Command<S> {
+    info: CommandInfo,
+    pattern: Pattern,
+    prepare: PrepareFn<S>,
+}
+
+impl<S> Command<S> {
+    /// Creates a command. `prepare` parses the arguments of a matching message
+    /// and returns the invocation that runs the handler.
+    ///
+    /// # Panics
+    ///
+    /// Panics when `info.pattern` is not a valid pattern. The `#[command]`
+    /// macro checks the pattern at compile time, so its commands never panic.
+    #[track_caller]
+    pub fn new<F>(info: CommandInfo, prepare: F) -> Self
+    where
+        F: Fn(&Args) -> Result<Invocation<S>, ArgError> + Send + Sync + 'static,
+    {
+        let pattern = match Pattern::parse(&info.pattern) {
+            Ok(pattern) => pattern,
+            Err(error) => panic!("invalid pattern `{}`: {error}", info.pattern),
+        };
+        Self {
+            info,
+            pattern,
+            prepare: Arc::new(prepare),
+        }
+    }
+
+    /// Returns the command's facts.
+    pub fn info(&self) -> &CommandInfo {
+        &self.info
+    }
+
+    /// Returns the parsed pattern.
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// Parses `args` into an invocation of the handler.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first argument that could not be parsed.
+    pub fn prepare(&self, args: &Args) -> Result<Invocation<S>, ArgError> {
+        (self.prepare)(args)
+    }
+}
+
+impl<S> Clone for Command<S> {
+    fn clone(&self) -> Self {
+        Self {
+            info: self.info.clone(),
+            pattern: self.pattern.clone(),
+            prepare: Arc::clone(&self.prepare),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Command<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Command")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,281 @@
+//! The interface between the dispatcher and a chat platform.
+//!
+//! Every front-end (Slack, the console, the test kit) turns what it receives
+//! into a [`Message`] and implements [`Platform`], the few operations the
+//! dispatcher needs: post a reply, add and read reactions, look up users,
+//! channels and groups, and tell the time. The dispatcher is written once
+//! against this trait.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+
+/// The kind of conversation a message was posted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChannelKind {
+    /// A public channel.
+    Public,
+    /// A private channel.
+    Private,
+    /// A direct message between one person and the bot.
+    Direct,
+    /// A group direct message between several people and the bot.
+    Group,
+    /// A console session: no mention of the bot is needed.
+    Console,
+}
+
+impl ChannelKind {
+    /// Returns whether a command in this kind of conversation must start with
+    /// the bot's mention.
+    pub fn requires_mention(self) -> bool {
+        matches!(self, Self::Public | Self::Private | Self::Group)
+    }
+}
+
+/// An incoming message, as a front-end received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// The workspace (Slack team) the message was posted in.
+    pub team: String,
+    /// The channel ID (`C…`, `G…`, `D…`, or a console channel name).
+    pub channel: String,
+    /// The kind of conversation.
+    pub channel_kind: ChannelKind,
+    /// The author's user ID.
+    pub user: String,
+    /// The text as the platform delivered it, markup included.
+    pub text: String,
+    /// The message timestamp, which identifies the message within its channel.
+    pub ts: String,
+    /// The timestamp of the thread's parent when the message is a thread reply.
+    pub thread_ts: Option<String>,
+    /// The message subtype; `None` for a person's new message.
+    pub subtype: Option<String>,
+    /// Whether the message was edited after it was posted.
+    pub edited: bool,
+    /// The bot ID when a bot posted the message.
+    pub bot_id: Option<String>,
+}
+
+impl Message {
+    /// Creates a person's new message with no thread, subtype, edit or bot.
+    pub fn new(
+        team: impl Into<String>,
+        channel: impl Into<String>,
+        channel_kind: ChannelKind,
+        user: impl Into<String>,
+        text: impl Into<String>,
+        ts: impl Into<String>,
+    ) -> Self {
+        Self {
+            team: team.into(),
+            channel: channel.into(),
+            channel_kind,
+            user: user.into(),
+            text: text.into(),
+            ts: ts.into(),
+            thread_ts: None,
+            subtype: None,
+            edited: false,
+            bot_id: None,
+        }
+    }
+
+    /// Returns the timestamp of the thread that replies to this message go
+    /// into: the thread it was typed in, or the message itself.
+    pub fn reply_thread_ts(&self) -> &str {
+        self.thread_ts.as_deref().unwrap_or(&self.ts)
+    }
+}
+
+/// Where a reply goes: a channel and, for a thread reply, the parent's timestamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The channel ID.
+    pub channel: String,
+    /// The parent message's timestamp, or `None` for a top-level message.
+    pub thread_ts: Option<String>,
+}
+
+/// What adding a reaction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionOutcome {
+    /// The reaction was added by this call.
+    Added,
+    /// The bot had already added this reaction: someone else claimed it first.
+    AlreadyPresent,
+}
+
+/// One emoji on a message and the users who reacted with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// The emoji name without colons (`white_check_mark`).
+    pub name: String,
+    /// The IDs of the users who reacted with this emoji.
+    pub users: Vec<String>,
+}
+
+/// Facts about a user that access rules and approvals depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// The user ID.
+    pub id: String,
+    /// The display or user name.
+    pub name: String,
+    /// The workspace the user belongs to.
+    pub team: String,
+    /// Whether the user is a bot.
+    pub is_bot: bool,
+    /// Whether the account is deactivated.
+    pub deleted: bool,
+    /// Whether the user is a guest (Slack's `is_restricted` or `is_ultra_restricted`).
+    pub is_guest: bool,
+}
+
+impl UserInfo {
+    /// Creates the facts of an ordinary member of `team`.
+    pub fn member(id: impl Into<String>, name: impl Into<String>, team: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            team: team.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Facts about a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChannelInfo {
+    /// The channel ID.
+    pub id: String,
+    /// The channel name without `#`; empty for direct messages.
+    pub name: String,
+    /// The kind of conversation.
+    pub kind: ChannelKind,
+}
+
+impl ChannelInfo {
+    /// Creates the facts of a channel.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, kind: ChannelKind) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
+/// A failed platform operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlatformError {
+    /// The platform answered with an error code (Slack's `error` field).
+    #[error("{method} failed: {code}")]
+    Api {
+        /// The operation, for example `chat.postMessage`.
+        method: String,
+        /// The platform's error code.
+        code: String,
+    },
+    /// The request may or may not have reached the platform.
+    #[error("{method} failed: {message}")]
+    Transport {
+        /// The operation, for example `chat.postMessage`.
+        method: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The user, channel or group does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked up, for example `user U123`.
+        what: String,
+    },
+}
+
+/// The operations the dispatcher needs from a chat platform.
+///
+/// Implementations must be cheap to share: the dispatcher keeps one behind an
+/// `Arc` and calls it from many tasks at once.
+#[async_trait]
+pub trait Platform: Send + Sync + 'static {
+    /// Returns the bot's own user ID, used to recognise its mention and its
+    /// own messages.
+    fn bot_user_id(&self) -> &str;
+
+    /// Posts `text` to `to` and returns the new message's timestamp.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the platform rejects the message or cannot be reached.
+    async fn post(&self, to: &Destination, text: &str) -> Result<String, PlatformError>;
+
+    /// Adds the bot's `emoji` reaction to the message `ts` in `channel`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the reaction could not be added, or when it is
+    /// unknown whether it was added.
+    async fn add_reaction(
+        &self,
+        channel: &str,
+        ts: &str,
+        emoji: &str,
+    ) -> Result<ReactionOutcome, PlatformError>;
+
+    /// Returns the reactions on the message `ts` in `channel`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the message cannot be read.
+    async fn reactions(&self, channel: &str, ts: &str) -> Result<Vec<Reaction>, PlatformError>;
+
+    /// Looks up a user.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PlatformError::NotFound`] for an unknown user, or another
+    /// error when the lookup failed.
+    async fn user(&self, user: &str) -> Result<UserInfo, PlatformError>;
+
+    /// Looks up a channel.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PlatformError::NotFound`] for an unknown channel, or another
+    /// error when the lookup failed.
+    async fn channel(&self, channel: &str) -> Result<ChannelInfo, PlatformError>;
+
+    /// Returns the user IDs of the members of a user group.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PlatformError::NotFound`] for an unknown group, or another
+    /// error when the lookup failed.
+    async fn group_members(&self, group: &str) -> Result<Vec<String>, PlatformError>;
+
+    /// Returns the current time.
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Self::Public => "public channel",
+            Self::Private => "private channel",
+            Self::Direct => "direct message",
+            Self::Group => "group direct message",
+            Self::Console => "console",
+        };
+        f.write_str(name)
+    }
+}
