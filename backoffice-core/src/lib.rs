@@ -11,6 +11,7 @@ pub mod command;
 pub mod console;
 pub mod context;
 pub mod dispatch;
+pub mod error;
 pub mod help;
 pub mod normalize;
 pub mod pattern;
@@ -21,6 +22,7 @@ pub use access::{AccessPolicy, Rule};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
 pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};
+pub use error::DispatchError;
 pub use platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
     ReactionOutcome, UserInfo,
