@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod pattern;
 pub mod platform;
 pub mod router;
+pub mod testing;
 
 pub use access::{AccessPolicy, Rule};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
