@@ -22,12 +22,14 @@ fn command(name: &str, pattern: &str, role: &str, handler: Handler) -> Command<R
     let info = CommandInfo::new(name, pattern, format!("Runs {name}")).access(role);
     Command::new(info, move |args| {
         let result = handler(args);
-        Ok(Invocation::new(move |ctx| {
-            Box::pin(async move {
-                ctx.state().count.fetch_add(1, Ordering::SeqCst);
-                result
-            })
-        }))
+        Ok(Invocation::new(
+            move |ctx: backoffice_core::Context<Runs>| {
+                Box::pin(async move {
+                    ctx.state().count.fetch_add(1, Ordering::SeqCst);
+                    result
+                })
+            },
+        ))
     })
 }
 
