@@ -7,6 +7,7 @@
 //! whether the caller may run it here, and the [`dispatch`]er runs it.
 
 pub mod access;
+pub mod approval;
 pub mod command;
 pub mod console;
 pub mod context;
