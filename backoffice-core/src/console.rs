@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use crate::dispatch::Bot;
 use crate::platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
-    ReactionOutcome, UserInfo,
+    ReactionOutcome, StoredMessage, UserInfo,
 };
 
 /// The bot's user ID in the console.
@@ -56,6 +56,7 @@ impl ConsoleSettings {
 pub struct ConsolePlatform {
     output: Mutex<Box<dyn Write + Send>>,
     reactions: Mutex<HashMap<(String, String), Vec<Reaction>>>,
+    messages: Mutex<HashMap<(String, String), Message>>,
     next_ts: AtomicU64,
 }
 
@@ -65,6 +66,7 @@ impl ConsolePlatform {
         Self {
             output: Mutex::new(Box::new(output)),
             reactions: Mutex::new(HashMap::new()),
+            messages: Mutex::new(HashMap::new()),
             next_ts: AtomicU64::new(1),
         }
     }
@@ -84,6 +86,20 @@ impl ConsolePlatform {
         let mut output = self.output.lock().unwrap_or_else(|e| e.into_inner());
         writeln!(output, "{text}")?;
         output.flush()
+    }
+
+    /// Stores a message typed in the console, so that reactions can find it.
+    pub fn store_message(&self, message: &Message) {
+        let mut messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
+        messages.insert(
+            (message.channel.clone(), message.ts.clone()),
+            message.clone(),
+        );
+    }
+
+    /// Adds `user`'s reaction `emoji` to a message.
+    pub fn react(&self, user: &str, channel: &str, ts: &str, emoji: &str) -> ReactionOutcome {
+        self.add(channel, ts, emoji, user)
     }
 
     fn add(&self, channel: &str, ts: &str, emoji: &str, user: &str) -> ReactionOutcome {
@@ -137,6 +153,19 @@ impl Platform for ConsolePlatform {
         let reactions = self.reactions.lock().unwrap_or_else(|e| e.into_inner());
         let key = (channel.to_owned(), ts.to_owned());
         Ok(reactions.get(&key).cloned().unwrap_or_default())
+    }
+
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
+        let key = (channel.to_owned(), ts.to_owned());
+        let stored = {
+            let messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
+            messages.get(&key).cloned()
+        };
+        let message = stored.ok_or_else(|| PlatformError::NotFound {
+            what: format!("message {ts} in #{channel}"),
+        })?;
+        let reactions = self.reactions(channel, ts).await?;
+        Ok(StoredMessage { message, reactions })
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {

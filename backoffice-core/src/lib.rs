@@ -27,7 +27,7 @@ pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};
 pub use error::DispatchError;
 pub use platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
-    ReactionOutcome, UserInfo,
+    ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
 /// Items the `#[command]` macro's expansion refers to. Not a public API.
