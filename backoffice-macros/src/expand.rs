@@ -44,7 +44,7 @@ pub(crate) fn command(args: TokenStream, item: TokenStream) -> TokenStream {
         .as_ref()
         .and_then(|attr| validate::parse_pattern(&attr.pattern, &mut errors));
     if let (Some(attr), Some(pattern)) = (&attr, &pattern) {
-        validate::check_bindings(pattern, &attr.pattern, &handler.params, &mut errors);
+        validate::check_bindings(pattern, &attr.pattern, &handler, &mut errors);
     }
     let description = attr.as_ref().map(|attr| {
         validate::description(
@@ -103,12 +103,18 @@ fn generate(attr: &CommandAttr, description: &str, handler: &Handler) -> TokenSt
             None => context.to_token_stream(),
         }
     });
+    // A return type that is not a `Result` is reported on the return type,
+    // because every token of the `into_outcome` call carries its span. The
+    // local may shadow a parameter named `__output`, which is harmless once
+    // the handler has been called.
     let output_span = handler
         .output
         .as_ref()
         .map_or_else(Span::call_site, Spanned::span);
+    let output = Ident::new("__output", output_span);
     let run = quote_spanned! {output_span=>
-        ::backoffice::__private::IntoOutcome::into_outcome(#name(#(#call_args),*).await)
+        let #output = #name(#(#call_args),*).await;
+        ::backoffice::__private::IntoOutcome::into_outcome(#output)
     };
 
     let (outer_attrs, inner_attrs): (Vec<_>, Vec<_>) = item

@@ -18,6 +18,9 @@ pub(crate) struct Handler {
     pub(crate) context: Option<ContextParam>,
     /// The parameters other than the context, in signature order.
     pub(crate) params: Vec<Param>,
+    /// Whether a parameter had a pattern instead of a name. Placeholders may
+    /// then be meant for it, so none is reported as lacking a parameter.
+    pub(crate) has_unnamed_params: bool,
     /// The declared return type.
     pub(crate) output: Option<Type>,
 }
@@ -102,6 +105,7 @@ impl Handler {
 
         let mut context: Option<ContextParam> = None;
         let mut params = Vec::new();
+        let mut has_unnamed_params = false;
         for (index, input) in sig.inputs.iter().enumerate() {
             let typed = match input {
                 FnArg::Receiver(receiver) => {
@@ -126,11 +130,14 @@ impl Handler {
                 continue;
             }
             if let Type::Reference(reference) = &*typed.ty {
-                if is_context_path(&reference.elem) {
+                if let Some(state) = context_state(&reference.elem, errors) {
                     errors.push(syn::Error::new_spanned(
                         &typed.ty,
                         "take the context by value: remove the `&`",
                     ));
+                    // Still count it as the context, so no error says the
+                    // context parameter is missing.
+                    context.get_or_insert(ContextParam { index, state });
                     continue;
                 }
             }
@@ -138,6 +145,7 @@ impl Handler {
             let ident = match &*typed.pat {
                 Pat::Ident(pat) if pat.subpat.is_none() => pat.ident.clone(),
                 pat => {
+                    has_unnamed_params = true;
                     errors.push(syn::Error::new_spanned(
                         pat,
                         "a command parameter must be a plain name that matches a placeholder, such as `subdomain: String`: destructure the value in the body",
@@ -166,6 +174,7 @@ impl Handler {
             item,
             context,
             params,
+            has_unnamed_params,
             output,
         }
     }
@@ -184,11 +193,6 @@ impl Handler {
 pub(crate) fn signature_head(sig: &syn::Signature) -> proc_macro2::TokenStream {
     let (asyncness, fn_token, ident) = (&sig.asyncness, &sig.fn_token, &sig.ident);
     quote::quote!(#asyncness #fn_token #ident)
-}
-
-/// Returns whether `ty` is a path whose last segment is `Context`.
-fn is_context_path(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|segment| segment.ident == "Context")
 }
 
 /// For a `Context` or `Context<S>` type, returns `Some(None)` or `Some(Some(S))`.

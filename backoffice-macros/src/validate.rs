@@ -4,7 +4,7 @@ use backoffice_core::pattern::{Pattern, PatternError, Placeholder};
 use syn::{Ident, LitStr};
 
 use crate::errors::Errors;
-use crate::signature::{type_to_string, Param};
+use crate::signature::{type_to_string, Handler, Param};
 
 /// Parses the pattern with the same parser the router uses at run time.
 pub(crate) fn parse_pattern(literal: &LitStr, errors: &mut Errors) -> Option<Pattern> {
@@ -38,23 +38,26 @@ fn pattern_error(literal: &LitStr, error: &PatternError) -> syn::Error {
 pub(crate) fn check_bindings(
     pattern: &Pattern,
     literal: &LitStr,
-    params: &[Param],
+    handler: &Handler,
     errors: &mut Errors,
 ) {
     let placeholders = pattern.placeholders();
+    let params = &handler.params;
 
     for placeholder in &placeholders {
         let Some(param) = params.iter().find(|param| param.name == placeholder.name) else {
-            errors.push(syn::Error::new(
-                literal.span(),
-                missing_param_message(placeholder),
-            ));
+            if !handler.has_unnamed_params {
+                errors.push(syn::Error::new(
+                    literal.span(),
+                    missing_param_message(placeholder),
+                ));
+            }
             continue;
         };
         check_optionality(placeholder, param, errors);
     }
 
-    for param in params {
+    for param in params.iter() {
         if !placeholders.iter().any(|p| p.name == param.name) {
             errors.push(syn::Error::new_spanned(
                 &param.tokens,
@@ -137,7 +140,7 @@ fn first_doc_paragraph(attrs: &[syn::Attribute]) -> String {
     let lines = attrs
         .iter()
         .filter_map(doc_text)
-        .flat_map(|text| text.split('\n').map(str::to_owned).collect::<Vec<_>>());
+        .flat_map(|text| doc_lines(&text));
     for line in lines {
         let line = line.trim();
         if line.is_empty() {
@@ -149,6 +152,24 @@ fn first_doc_paragraph(attrs: &[syn::Attribute]) -> String {
         words.push(line.to_owned());
     }
     words.join(" ")
+}
+
+/// Splits one doc attribute into lines. A `/** ... */` comment whose lines
+/// all start with `*` loses that column, as rustdoc does.
+fn doc_lines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.split('\n').map(str::trim).collect();
+    let starred = lines.len() > 1
+        && lines
+            .iter()
+            .filter(|line| !line.is_empty())
+            .all(|line| line.starts_with('*'));
+    lines
+        .into_iter()
+        .map(|line| match line.strip_prefix('*') {
+            Some(rest) if starred => rest.trim().to_owned(),
+            _ => line.to_owned(),
+        })
+        .collect()
 }
 
 /// Returns the text of a `#[doc = "..."]` attribute.
@@ -183,6 +204,32 @@ mod tests {
             first_doc_paragraph(&item.attrs),
             "Extends a trial by some days."
         );
+    }
+
+    #[test]
+    fn first_doc_paragraph_strips_block_stars() {
+        let item: syn::ItemFn = syn::parse_quote! {
+            /**
+             * Shows a plan
+             * and its renewal.
+             *
+             * More.
+             */
+            fn f() {}
+        };
+        assert_eq!(
+            first_doc_paragraph(&item.attrs),
+            "Shows a plan and its renewal."
+        );
+    }
+
+    #[test]
+    fn first_doc_paragraph_keeps_bullet_in_line_comment() {
+        let item: syn::ItemFn = syn::parse_quote! {
+            /// * Shows a plan.
+            fn f() {}
+        };
+        assert_eq!(first_doc_paragraph(&item.attrs), "* Shows a plan.");
     }
 
     #[test]
