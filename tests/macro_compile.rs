@@ -1,5 +1,5 @@
 //! Compile-time checks of `#[command]`: each file under `ui/fail` breaks one
-//! rule and its `.stderr` holds the expected error; the files under `ui/pass`
+//! rule and its `.stderr` contains the expected error; the files under `ui/pass`
 //! must compile.
 //!
 //! After changing an error message, regenerate the `.stderr` files with

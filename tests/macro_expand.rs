@@ -11,7 +11,8 @@ use backoffice::{
     PlatformError, Reaction, ReactionOutcome, UserInfo,
 };
 
-/// A platform that accepts every post and knows one user and one channel.
+/// A platform that accepts every post and reaction and returns a fixed user,
+/// channel and group for any lookup.
 struct StubPlatform;
 
 #[async_trait]

@@ -26,7 +26,8 @@ use proc_macro::TokenStream;
 ///     Ok(format!("{subdomain} now has {days} days of trial left"))
 /// }
 ///
-/// let bot = Bot::builder(state).command(set_trial()) /* ... */;
+/// // The attribute replaced `set_trial` with a function that builds the command.
+/// let command: Command<AppState> = set_trial();
 /// ```
 ///
 /// # Arguments

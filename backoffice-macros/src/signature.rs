@@ -135,8 +135,8 @@ impl Handler {
                         &typed.ty,
                         "take the context by value: remove the `&`",
                     ));
-                    // Still count it as the context, so no error says the
-                    // context parameter is missing.
+                    // Still count it as the context, so no second error
+                    // reports a missing context parameter.
                     context.get_or_insert(ContextParam { index, state });
                     continue;
                 }
