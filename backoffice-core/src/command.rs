@@ -68,6 +68,10 @@ impl HandlerError {
 
 /// The result types a handler may return: `Result<T, E>` where `T` converts
 /// into a [`Reply`] (`String`, `&str`, `Reply`) and `E` can be displayed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a command's result",
+    label = "return `Result<T, E>` where `T` converts into `Reply` and `E` implements `Display`"
+)]
 pub trait IntoOutcome {
     /// Converts the handler's result into a reply or a failure.
     fn into_outcome(self) -> Result<Reply, HandlerError>;
