@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use crate::dispatch::Bot;
 use crate::platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
-    ReactionOutcome, StoredMessage, UserInfo,
+    ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
 /// The bot's user ID in the console.
@@ -29,6 +29,8 @@ pub const CONSOLE_TEAM: &str = "console";
 const CONTROLS: &str = "Console controls:\n\
     /channel NAME   switch to channel NAME\n\
     /user NAME      switch to user NAME\n\
+    /react EMOJI    react with EMOJI on your last message, as the current user\n\
+    \x20               (`/react white_check_mark` approves, `/react x` rejects)\n\
     /help           show these controls\n\
     Any other line is a message to the bot; type `help` for its commands.";
 
@@ -205,10 +207,18 @@ where
 {
     let platform = Arc::new(ConsolePlatform::new(output));
     let mut session = settings;
+    let mut last_message: Option<Message> = None;
     let mut lines = input.lines();
     while let Some(line) = lines.next_line().await? {
         let line = line.trim();
         if line.is_empty() {
+            continue;
+        }
+        if let Some(emoji) = line
+            .strip_prefix("/react")
+            .filter(|rest| rest.is_empty() || rest.starts_with(' '))
+        {
+            react(&bot, &platform, &session, last_message.as_ref(), emoji).await?;
             continue;
         }
         if let Some(control) = line.strip_prefix('/') {
@@ -223,9 +233,39 @@ where
             line,
             platform.next_ts(),
         );
+        platform.store_message(&message);
+        last_message = Some(message.clone());
         bot.handle(Arc::clone(&platform) as Arc<dyn Platform>, message)
             .await;
     }
+    Ok(())
+}
+
+/// Adds the current user's reaction `emoji` to the last message and tells the bot.
+async fn react<S: Send + Sync + 'static>(
+    bot: &Bot<S>,
+    platform: &Arc<ConsolePlatform>,
+    session: &ConsoleSettings,
+    last_message: Option<&Message>,
+    emoji: &str,
+) -> std::io::Result<()> {
+    let emoji = emoji.trim().trim_matches(':');
+    if emoji.is_empty() || emoji.contains(char::is_whitespace) {
+        return platform.write_line(
+            "Write one emoji name: `/react white_check_mark` approves, `/react x` rejects.",
+        );
+    }
+    let Some(message) = last_message else {
+        return platform.write_line("There is no message to react to yet: send a command first.");
+    };
+    if platform.react(&session.user, &message.channel, &message.ts, emoji)
+        == ReactionOutcome::AlreadyPresent
+    {
+        return platform.write_line(&format!("{} already reacted with :{emoji}:.", session.user));
+    }
+    let event = ReactionEvent::new(&message.channel, &message.ts, &session.user, emoji, true);
+    bot.handle_reaction(Arc::clone(platform) as Arc<dyn Platform>, event)
+        .await;
     Ok(())
 }
 

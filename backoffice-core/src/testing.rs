@@ -343,6 +343,12 @@ impl<S: Send + Sync + 'static> TestKit<S> {
         }
     }
 
+    /// Wires `bot` to an existing platform: a second bot on the same platform
+    /// acts like a restarted bot or another replica.
+    pub fn with_platform(bot: Bot<S>, platform: Arc<TestPlatform>) -> Self {
+        Self { bot, platform }
+    }
+
     /// Declares a channel.
     pub fn channel(self, id: &str, name: &str, kind: ChannelKind) -> Self {
         self.platform.add_channel(id, name, kind);

@@ -255,6 +255,10 @@ impl<S: Send + Sync + 'static> Bot<S> {
         let mut voters = Vec::new();
         let mut names = HashMap::new();
         for user in users {
+            if user == platform.bot_user_id() {
+                voters.push(Voter { user: user.clone(), eligible: false });
+                continue;
+            }
             let eligible = match self.gather_facts(platform.as_ref(), message, user).await {
                 Ok(facts) => {
                     names.insert(user.clone(), facts.user.name.clone());
