@@ -9,16 +9,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tracing::{debug, info, warn};
 
+use super::message::audit_run;
 use super::support::{addressed_text, Claim};
 use super::{Bot, Outcome};
 use crate::access::Facts;
 use crate::approval::{
     decide, Decision, Request, Voter, APPROVE_EMOJI, DEFAULT_EXPIRY, REJECT_EMOJI,
 };
+use crate::audit::{self, AuditOutcome, AuditRecord};
 use crate::command::{Command, Invocation};
 use crate::context::Context;
 use crate::error::{format_duration, format_utc, DispatchError};
 use crate::platform::{Message, Platform, ReactionEvent, StoredMessage};
+use crate::router::RouteMatch;
 
 impl<S: Send + Sync + 'static> Bot<S> {
     /// Claims the message with the request marker, then posts the command's
@@ -27,10 +30,11 @@ impl<S: Send + Sync + 'static> Bot<S> {
         &self,
         platform: Arc<dyn Platform>,
         message: Message,
-        command: &Command<S>,
+        found: &RouteMatch,
         invocation: Invocation<S>,
         facts: &Facts,
     ) -> Outcome {
+        let command = &self.inner.commands[found.command];
         match self
             .claim(&platform, &message, &self.inner.request_marker)
             .await
@@ -56,6 +60,13 @@ impl<S: Send + Sync + 'static> Bot<S> {
         match described {
             Ok(plan) => {
                 info!(command = %info.name, approvals = info.approvals, "approval requested");
+                audit_decision(
+                    &info.name,
+                    Some(found),
+                    &message,
+                    &[],
+                    AuditOutcome::ApprovalRequested,
+                );
                 let posted_at = ts_to_time(&message.ts).unwrap_or_else(|| platform.now());
                 let expires = info.expires.unwrap_or(DEFAULT_EXPIRY);
                 let text =
@@ -109,6 +120,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
     async fn decide_request(&self, platform: Arc<dyn Platform>, stored: StoredMessage) -> Outcome {
         let message = stored.message.clone();
         if message.edited {
+            audit_decision("", None, &message, &[], AuditOutcome::Voided);
             return self
                 .close_request(&platform, &message, DispatchError::Void)
                 .await;
@@ -152,19 +164,30 @@ impl<S: Send + Sync + 'static> Bot<S> {
             .await;
         let decision = decide(&request, &approvals, &rejections, false, platform.now());
         info!(command = %info.name, ?decision, "approval state");
+        let name = info.name.as_str();
         match decision {
             Decision::Pending { .. } => Outcome::Pending,
             Decision::Void => {
+                audit_decision(name, Some(&found), &message, &[], AuditOutcome::Voided);
                 self.close_request(&platform, &message, DispatchError::Void)
                     .await
             }
             Decision::Expired => {
+                audit_decision(name, Some(&found), &message, &[], AuditOutcome::Expired);
                 let at = format_utc(request.expires_at());
                 self.close_request(&platform, &message, DispatchError::Expired { at })
                     .await
             }
             Decision::Rejected { by } => {
                 let by = rejecter_names.get(&by).cloned().unwrap_or(by);
+                let rejecters = std::slice::from_ref(&by);
+                audit_decision(
+                    name,
+                    Some(&found),
+                    &message,
+                    rejecters,
+                    AuditOutcome::Rejected,
+                );
                 self.close_request(&platform, &message, DispatchError::Rejected { by })
                     .await
             }
@@ -173,7 +196,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
                     .iter()
                     .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
                     .collect();
-                self.run_approved(platform, message, command, invocation, &approvers)
+                self.run_approved(platform, message, &found, invocation, &approvers)
                     .await
             }
         }
@@ -184,10 +207,11 @@ impl<S: Send + Sync + 'static> Bot<S> {
         &self,
         platform: Arc<dyn Platform>,
         message: Message,
-        command: &Command<S>,
+        found: &RouteMatch,
         invocation: Invocation<S>,
         approvers: &[String],
     ) -> Outcome {
+        let command = &self.inner.commands[found.command];
         match self
             .claim(&platform, &message, &self.inner.handled_marker)
             .await
@@ -198,6 +222,13 @@ impl<S: Send + Sync + 'static> Bot<S> {
         }
         let info = command.info();
         info!(command = %info.name, ?approvers, "running approved command");
+        audit_decision(
+            &info.name,
+            Some(found),
+            &message,
+            approvers,
+            AuditOutcome::Approved,
+        );
         let usage = command.pattern().usage();
         let approved = if approvers.is_empty() {
             String::from("Approved.")
@@ -209,7 +240,9 @@ impl<S: Send + Sync + 'static> Bot<S> {
             Arc::clone(&platform),
             message.clone(),
         );
-        match self.contain(info, invocation.run(context)).await {
+        let result = self.contain(info, invocation.run(context)).await;
+        audit_run(&info.name, found, &message, approvers, &result);
+        match result {
             Ok(reply) => {
                 self.post(&platform, &message, &format!("{approved} {}", reply.text()))
                     .await;
@@ -256,7 +289,10 @@ impl<S: Send + Sync + 'static> Bot<S> {
         let mut names = HashMap::new();
         for user in users {
             if user == platform.bot_user_id() {
-                voters.push(Voter { user: user.clone(), eligible: false });
+                voters.push(Voter {
+                    user: user.clone(),
+                    eligible: false,
+                });
                 continue;
             }
             let eligible = match self.gather_facts(platform.as_ref(), message, user).await {
@@ -276,6 +312,24 @@ impl<S: Send + Sync + 'static> Bot<S> {
         }
         (voters, names)
     }
+}
+
+/// Audits a decision about a request for approval.
+fn audit_decision(
+    command: &str,
+    found: Option<&RouteMatch>,
+    message: &Message,
+    approvers: &[String],
+    outcome: AuditOutcome,
+) {
+    audit::record(&AuditRecord {
+        command,
+        args: found.map(|found| &found.args),
+        message,
+        approvers,
+        outcome,
+        detail: "",
+    });
 }
 
 /// Returns the text posted with a dry run: the plan, who must approve, how,

@@ -7,6 +7,7 @@ use tracing::{debug, info, warn};
 use super::support::{addressed_text, is_new_human_message, Claim};
 use super::{Bot, Outcome};
 use crate::access::Facts;
+use crate::audit::{self, AuditOutcome, AuditRecord};
 use crate::context::Context;
 use crate::error::DispatchError;
 use crate::help::{self, HelpEntry};
@@ -66,7 +67,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
     ) -> Outcome {
         let entries = self.help_entries(facts);
         let Some(query) = help::help_query(text) else {
-            self.log_denial(text, facts);
+            self.log_denial(message, text, facts);
             let suggestions = help::suggest(text, &entries);
             return self
                 .refuse(
@@ -117,7 +118,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
         };
         if command.info().approvals > 0 {
             return self
-                .request_approval(platform, message, command, invocation, facts)
+                .request_approval(platform, message, &found, invocation, facts)
                 .await;
         }
         match self
@@ -134,7 +135,9 @@ impl<S: Send + Sync + 'static> Bot<S> {
             Arc::clone(&platform),
             message.clone(),
         );
-        match self.contain(command.info(), invocation.run(context)).await {
+        let result = self.contain(command.info(), invocation.run(context)).await;
+        audit_run(&command.info().name, &found, &message, &[], &result);
+        match result {
             Ok(reply) => {
                 self.post(&platform, &message, reply.text()).await;
                 Outcome::Ran {
@@ -165,14 +168,46 @@ impl<S: Send + Sync + 'static> Bot<S> {
             .collect()
     }
 
-    /// Logs when the text matches a command the person may not run here.
-    fn log_denial(&self, text: &str, facts: &Facts) {
+    /// Logs and audits when the text matches a command the person may not
+    /// run here.
+    fn log_denial(&self, message: &Message, text: &str, facts: &Facts) {
         let Some(found) = self.inner.router.route(text, |_| true) else {
             return;
         };
         let info = self.inner.commands[found.command].info();
         if let Err(reason) = self.inner.policy.allows(info.access.as_deref(), facts) {
             info!(command = %info.name, %reason, "command denied");
+            let detail = reason.to_string();
+            audit::record(&AuditRecord {
+                command: &info.name,
+                args: Some(&found.args),
+                message,
+                approvers: &[],
+                outcome: AuditOutcome::Denied,
+                detail: &detail,
+            });
         }
     }
+}
+
+/// Audits a finished run of a command.
+pub(super) fn audit_run(
+    command: &str,
+    found: &RouteMatch,
+    message: &Message,
+    approvers: &[String],
+    result: &Result<crate::command::Reply, DispatchError>,
+) {
+    let (outcome, detail) = match result {
+        Ok(_) => (AuditOutcome::Succeeded, String::new()),
+        Err(failure) => (AuditOutcome::Failed, failure.to_string()),
+    };
+    audit::record(&AuditRecord {
+        command,
+        args: Some(&found.args),
+        message,
+        approvers,
+        outcome,
+        detail: &detail,
+    });
 }
