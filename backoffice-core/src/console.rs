@@ -34,21 +34,63 @@ const CONTROLS: &str = "Console controls:\n\
     /help           show these controls\n\
     Any other line is a message to the bot; type `help` for its commands.";
 
-/// Where the console session starts.
+/// The channel name of the console in operator mode.
+pub const OPERATOR_CHANNEL: &str = "console";
+
+/// How the console treats identities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConsoleMode {
+    /// For trying a bot: channel names stand in for Slack channels, and
+    /// `/user` and `/channel` switch freely.
+    Demo,
+    /// The fallback while Slack is down: the identity is fixed, `/user`,
+    /// `/channel` and `/react` are refused, only roles whose rule allows the
+    /// console run, and every command goes to the audit trail with the
+    /// operating-system user.
+    Operator {
+        /// The operating-system user who started the console.
+        os_user: String,
+    },
+}
+
+/// Where, as whom and in which mode the console session runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleSettings {
     /// The channel messages are posted in.
     pub channel: String,
     /// The user who posts them.
     pub user: String,
+    /// Demo or operator mode.
+    pub mode: ConsoleMode,
 }
 
 impl ConsoleSettings {
-    /// Starts as `user` in `channel`.
+    /// Starts in demo mode as `user` in `channel`.
     pub fn new(channel: impl Into<String>, user: impl Into<String>) -> Self {
         Self {
             channel: channel.into().trim_start_matches('#').to_owned(),
             user: user.into(),
+            mode: ConsoleMode::Demo,
+        }
+    }
+
+    /// Starts in operator mode as the fixed identity `user` (a Slack user ID,
+    /// so that access rules naming users apply), recording `os_user`.
+    pub fn operator(user: impl Into<String>, os_user: impl Into<String>) -> Self {
+        Self {
+            channel: OPERATOR_CHANNEL.to_owned(),
+            user: user.into(),
+            mode: ConsoleMode::Operator {
+                os_user: os_user.into(),
+            },
+        }
+    }
+
+    fn channel_kind(&self) -> ChannelKind {
+        match self.mode {
+            ConsoleMode::Demo => ChannelKind::Console,
+            ConsoleMode::Operator { .. } => ChannelKind::OperatorConsole,
         }
     }
 }
@@ -207,11 +249,18 @@ where
 {
     let platform = Arc::new(ConsolePlatform::new(output));
     let mut session = settings;
+    if let ConsoleMode::Operator { os_user } = &session.mode {
+        tracing::info!(target: crate::audit::AUDIT_TARGET, caller = %session.user, os_user = %os_user, "operator console started");
+    }
     let mut last_message: Option<Message> = None;
     let mut lines = input.lines();
     while let Some(line) = lines.next_line().await? {
         let line = line.trim();
         if line.is_empty() {
+            continue;
+        }
+        if let Some(refusal) = operator_refusal(&session, line) {
+            platform.write_line(refusal)?;
             continue;
         }
         if let Some(emoji) = line
@@ -228,11 +277,14 @@ where
         let message = Message::new(
             CONSOLE_TEAM,
             session.channel.as_str(),
-            ChannelKind::Console,
+            session.channel_kind(),
             session.user.as_str(),
             line,
             platform.next_ts(),
         );
+        if let ConsoleMode::Operator { os_user } = &session.mode {
+            tracing::info!(target: crate::audit::AUDIT_TARGET, caller = %session.user, os_user = %os_user, ts = %message.ts, "operator console command");
+        }
         platform.store_message(&message);
         last_message = Some(message.clone());
         bot.handle(Arc::clone(&platform) as Arc<dyn Platform>, message)
@@ -267,6 +319,23 @@ async fn react<S: Send + Sync + 'static>(
     bot.handle_reaction(Arc::clone(platform) as Arc<dyn Platform>, event)
         .await;
     Ok(())
+}
+
+/// Returns the refusal for a control line that operator mode does not allow.
+fn operator_refusal(session: &ConsoleSettings, line: &str) -> Option<&'static str> {
+    let ConsoleMode::Operator { .. } = session.mode else {
+        return None;
+    };
+    let control = line
+        .strip_prefix('/')?
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    match control {
+        "user" | "channel" => Some("The operator console runs as a fixed identity in one place; `/user` and `/channel` are for demo mode."),
+        "react" => Some("Approvals cannot be given from the operator console: approve in Slack."),
+        _ => None,
+    }
 }
 
 /// Applies a control line (without its `/`) and returns the text to show.

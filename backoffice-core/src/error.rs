@@ -38,6 +38,9 @@ pub enum DispatchError {
         /// The failed platform call.
         cause: String,
     },
+    /// The command needs approval, which the operator console cannot collect.
+    #[error("the command needs approval, which the operator console cannot collect")]
+    ApprovalUnavailable,
     /// Someone who may approve the command rejected it.
     #[error("rejected by {by}")]
     Rejected {
@@ -87,6 +90,11 @@ impl DispatchError {
             Self::ClaimFailed { .. } => "I could not mark your message as taken, so I did not run it. \
                  Please try again in a minute."
                 .into(),
+            Self::ApprovalUnavailable => format!(
+                "`{usage}` needs approval by other people, which the console cannot collect, \
+                 so it did not run. Run it in Slack, or ask the bot's maintainers to allow it \
+                 in the console fallback."
+            ),
             Self::Rejected { by } => format!("Rejected by {by}, so nothing was changed."),
             Self::Expired { at } => format!(
                 "This request expired at {at}, so nothing was changed. \

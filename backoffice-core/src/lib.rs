@@ -21,7 +21,7 @@ pub mod platform;
 pub mod router;
 pub mod testing;
 
-pub use access::{AccessPolicy, Rule};
+pub use access::{AccessPolicy, ConsoleAccess, Rule};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
 pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};

@@ -23,8 +23,12 @@ pub enum ChannelKind {
     Direct,
     /// A group direct message between several people and the bot.
     Group,
-    /// A console session: no mention of the bot is needed.
+    /// A console session in demo mode, where channel names stand in for
+    /// Slack's channels: no mention of the bot is needed.
     Console,
+    /// The console in operator mode, the fallback while Slack is down: only
+    /// roles whose rule allows the console run here.
+    OperatorConsole,
 }
 
 impl ChannelKind {
@@ -343,6 +347,7 @@ impl fmt::Display for ChannelKind {
             Self::Direct => "direct message",
             Self::Group => "group direct message",
             Self::Console => "console",
+            Self::OperatorConsole => "operator console",
         };
         f.write_str(name)
     }

@@ -6,12 +6,13 @@ use tracing::{debug, info, warn};
 
 use super::support::{addressed_text, is_new_human_message, Claim};
 use super::{Bot, Outcome};
-use crate::access::Facts;
+use crate::access::{ConsoleAccess, Facts};
 use crate::audit::{self, AuditOutcome, AuditRecord};
+use crate::command::CommandInfo;
 use crate::context::Context;
 use crate::error::DispatchError;
 use crate::help::{self, HelpEntry};
-use crate::platform::{Message, Platform};
+use crate::platform::{ChannelKind, Message, Platform};
 use crate::router::RouteMatch;
 
 impl<S: Send + Sync + 'static> Bot<S> {
@@ -116,7 +117,17 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 return self.refuse(&platform, &message, failure, &usage).await;
             }
         };
-        if command.info().approvals > 0 {
+        if command.info().approvals > 0 && !self.approval_waived(command.info(), &message) {
+            if message.channel_kind == ChannelKind::OperatorConsole {
+                return self
+                    .refuse(
+                        &platform,
+                        &message,
+                        DispatchError::ApprovalUnavailable,
+                        &usage,
+                    )
+                    .await;
+            }
             return self
                 .request_approval(platform, message, &found, invocation, facts)
                 .await;
@@ -149,6 +160,17 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 Outcome::Failed(failure)
             }
         }
+    }
+
+    /// Returns whether a command that needs approval runs without it: only
+    /// in the operator console, when its rule says so.
+    fn approval_waived(&self, info: &CommandInfo, message: &Message) -> bool {
+        let rule = info
+            .access
+            .as_deref()
+            .and_then(|role| self.inner.policy.rule(role));
+        message.channel_kind == ChannelKind::OperatorConsole
+            && rule.is_some_and(|rule| rule.console_access() == ConsoleAccess::WithoutApproval)
     }
 
     fn help_entries(&self, facts: &Facts) -> Vec<HelpEntry<'_>> {
