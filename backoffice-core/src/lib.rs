@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod approval;
+pub mod args;
 pub mod audit;
 pub mod command;
 pub mod console;
