@@ -8,11 +8,11 @@ use async_trait::async_trait;
 use backoffice::router::Args;
 use backoffice::{
     command, ChannelInfo, ChannelKind, Command, Context, Destination, Message, Platform,
-    PlatformError, Reaction, ReactionOutcome, UserInfo,
+    PlatformError, Reaction, ReactionOutcome, StoredMessage, UserInfo,
 };
 
-/// A platform that accepts every post and reaction and returns a fixed user,
-/// channel and group for any lookup.
+/// A platform that accepts every post and reaction, stores no message, and
+/// returns a fixed user, channel and group for any lookup.
 struct StubPlatform;
 
 #[async_trait]
@@ -36,6 +36,12 @@ impl Platform for StubPlatform {
 
     async fn reactions(&self, _channel: &str, _ts: &str) -> Result<Vec<Reaction>, PlatformError> {
         Ok(Vec::new())
+    }
+
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
+        Err(PlatformError::NotFound {
+            what: format!("message {ts} in #{channel}"),
+        })
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
