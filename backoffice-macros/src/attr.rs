@@ -358,7 +358,7 @@ impl DurationKey {
         }
     }
 
-    /// The noun for the duration in error messages.
+    /// Returns the noun that error messages use for the duration.
     fn noun(self) -> &'static str {
         match self {
             Self::Timeout => "timeout",
@@ -373,7 +373,7 @@ impl DurationKey {
         }
     }
 
-    /// Why a zero duration is rejected.
+    /// Returns why a zero duration is rejected.
     fn zero_reason(self) -> &'static str {
         match self {
             Self::Timeout => "give the handler some time",
