@@ -125,8 +125,75 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 .close_request(&platform, &message, DispatchError::Void)
                 .await;
         }
+
+        let (found, invocation) = match self.resolve_request(&platform, &message).await {
+            Ok(resolved) => resolved,
+            Err(outcome) => return outcome,
+        };
+        let command = &self.inner.commands[found.command];
+        let info = command.info();
+        let request = Request {
+            caller: message.user.clone(),
+            others: info.approvals,
+            posted_at: ts_to_time(&message.ts).unwrap_or_else(|| platform.now()),
+            expires_after: info.expires.unwrap_or(DEFAULT_EXPIRY),
+        };
+
+        let approvals = self
+            .voters(&platform, &message, command, stored.reactors(APPROVE_EMOJI))
+            .await;
+        let rejections = self
+            .voters(&platform, &message, command, stored.reactors(REJECT_EMOJI))
+            .await;
+        let decision = decide(&request, &approvals.0, &rejections.0, false, platform.now());
+        info!(command = %info.name, ?decision, "approval state");
+
+        let name = |id: &String| {
+            approvals
+                .1
+                .get(id)
+                .or(rejections.1.get(id))
+                .cloned()
+                .unwrap_or_else(|| id.clone())
+        };
+        let (failure, approvers) = match decision {
+            Decision::Pending { .. } => return Outcome::Pending,
+            Decision::Approved { approved_by } => {
+                let approvers: Vec<String> = approved_by.iter().map(name).collect();
+                return self
+                    .run_approved(platform, message, &found, invocation, &approvers)
+                    .await;
+            }
+            Decision::Void => (DispatchError::Void, Vec::new()),
+            Decision::Expired => (
+                DispatchError::Expired {
+                    at: format_utc(request.expires_at()),
+                },
+                Vec::new(),
+            ),
+            Decision::Rejected { by } => {
+                (DispatchError::Rejected { by: name(&by) }, vec![name(&by)])
+            }
+        };
+        audit_decision(
+            &info.name,
+            Some(&found),
+            &message,
+            &approvers,
+            audit_outcome(&failure),
+        );
+        self.close_request(&platform, &message, failure).await
+    }
+
+    /// Finds the command of a request's message and parses its arguments
+    /// again, exactly as when the dry run was shown.
+    async fn resolve_request(
+        &self,
+        platform: &Arc<dyn Platform>,
+        message: &Message,
+    ) -> Result<(RouteMatch, Invocation<S>), Outcome> {
         let facts = match self
-            .gather_facts(platform.as_ref(), &message, &message.user)
+            .gather_facts(platform.as_ref(), message, &message.user)
             .await
         {
             Ok(facts) => facts,
@@ -135,70 +202,20 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 let failure = DispatchError::AccessCheckFailed {
                     cause: error.to_string(),
                 };
-                self.post(&platform, &message, &failure.reply("")).await;
-                return Outcome::Failed(failure);
+                self.post(platform, message, &failure.reply("")).await;
+                return Err(Outcome::Failed(failure));
             }
         };
-        let found = addressed_text(platform.as_ref(), &message)
+
+        let found = addressed_text(platform.as_ref(), message)
             .and_then(|text| self.route_allowed(&text, &facts));
         let Some(found) = found else {
             debug!("the request's command is no longer allowed here");
-            return Outcome::Ignored;
+            return Err(Outcome::Ignored);
         };
-        let command = &self.inner.commands[found.command];
-        let info = command.info();
-        let Ok(invocation) = command.prepare(&found.args) else {
-            return Outcome::Ignored;
-        };
-        let request = Request {
-            caller: message.user.clone(),
-            others: info.approvals,
-            posted_at: ts_to_time(&message.ts).unwrap_or_else(|| platform.now()),
-            expires_after: info.expires.unwrap_or(DEFAULT_EXPIRY),
-        };
-        let (approvals, names) = self
-            .voters(&platform, &message, command, stored.reactors(APPROVE_EMOJI))
-            .await;
-        let (rejections, rejecter_names) = self
-            .voters(&platform, &message, command, stored.reactors(REJECT_EMOJI))
-            .await;
-        let decision = decide(&request, &approvals, &rejections, false, platform.now());
-        info!(command = %info.name, ?decision, "approval state");
-        let name = info.name.as_str();
-        match decision {
-            Decision::Pending { .. } => Outcome::Pending,
-            Decision::Void => {
-                audit_decision(name, Some(&found), &message, &[], AuditOutcome::Voided);
-                self.close_request(&platform, &message, DispatchError::Void)
-                    .await
-            }
-            Decision::Expired => {
-                audit_decision(name, Some(&found), &message, &[], AuditOutcome::Expired);
-                let at = format_utc(request.expires_at());
-                self.close_request(&platform, &message, DispatchError::Expired { at })
-                    .await
-            }
-            Decision::Rejected { by } => {
-                let by = rejecter_names.get(&by).cloned().unwrap_or(by);
-                let rejecters = std::slice::from_ref(&by);
-                audit_decision(
-                    name,
-                    Some(&found),
-                    &message,
-                    rejecters,
-                    AuditOutcome::Rejected,
-                );
-                self.close_request(&platform, &message, DispatchError::Rejected { by })
-                    .await
-            }
-            Decision::Approved { approved_by } => {
-                let approvers: Vec<String> = approved_by
-                    .iter()
-                    .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
-                    .collect();
-                self.run_approved(platform, message, &found, invocation, &approvers)
-                    .await
-            }
+        match self.inner.commands[found.command].prepare(&found.args) {
+            Ok(invocation) => Ok((found, invocation)),
+            Err(_) => Err(Outcome::Ignored),
         }
     }
 
@@ -311,6 +328,15 @@ impl<S: Send + Sync + 'static> Bot<S> {
             });
         }
         (voters, names)
+    }
+}
+
+/// Returns the audit outcome of a request closed with `failure`.
+fn audit_outcome(failure: &DispatchError) -> AuditOutcome {
+    match failure {
+        DispatchError::Rejected { .. } => AuditOutcome::Rejected,
+        DispatchError::Expired { .. } => AuditOutcome::Expired,
+        _ => AuditOutcome::Voided,
     }
 }
 
