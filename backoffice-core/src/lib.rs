@@ -7,20 +7,24 @@
 //! whether the caller may run it here, and the [`dispatch`]er runs it.
 
 pub mod access;
+pub mod approval;
 pub mod command;
 pub mod console;
 pub mod context;
 pub mod dispatch;
+pub mod error;
 pub mod help;
 pub mod normalize;
 pub mod pattern;
 pub mod platform;
 pub mod router;
+pub mod testing;
 
 pub use access::{AccessPolicy, Rule};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
 pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};
+pub use error::DispatchError;
 pub use platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
     ReactionOutcome, UserInfo,

@@ -210,6 +210,12 @@ pub trait Platform: Send + Sync + 'static {
     /// own messages.
     fn bot_user_id(&self) -> &str;
 
+    /// Returns the bot's own workspace (Slack team ID), when the platform has
+    /// workspaces. People whose team differs are treated as external users.
+    fn bot_team(&self) -> Option<&str> {
+        None
+    }
+
     /// Posts `text` to `to` and returns the new message's timestamp.
     ///
     /// # Errors
