@@ -117,6 +117,10 @@ impl Platform for SlackPlatform {
         &self.bot_user_id
     }
 
+    fn bot_team(&self) -> Option<&str> {
+        Some(&self.team_id)
+    }
+
     async fn post(&self, to: &Destination, text: &str) -> Result<String, PlatformError> {
         let parts = escape_and_split(text, MAX_MESSAGE_CHARS);
         let mut first_ts = None;
