@@ -28,8 +28,24 @@ pub struct Rule {
     users: Vec<String>,
     groups: Vec<String>,
     direct_messages: bool,
+    console: ConsoleAccess,
     guests: bool,
     external: bool,
+}
+
+/// Whether a rule's commands run from the console in operator mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConsoleAccess {
+    /// They do not.
+    #[default]
+    Denied,
+    /// They do, except commands that need approval: one terminal cannot
+    /// collect real approvals from other people.
+    Allowed,
+    /// They do, and commands that need approval run without it. Use this only
+    /// for commands that must stay available while Slack is down.
+    WithoutApproval,
 }
 
 impl Rule {
@@ -76,6 +92,25 @@ impl Rule {
         self
     }
 
+    /// Allows the commands from the console in operator mode, the fallback
+    /// while Slack is down, except those that need approval.
+    pub fn allow_console(mut self) -> Self {
+        self.console = ConsoleAccess::Allowed;
+        self
+    }
+
+    /// Allows the commands from the console in operator mode, including those
+    /// that need approval, which then run without it.
+    pub fn allow_console_without_approval(mut self) -> Self {
+        self.console = ConsoleAccess::WithoutApproval;
+        self
+    }
+
+    /// Returns whether and how the commands run from the operator console.
+    pub fn console_access(&self) -> ConsoleAccess {
+        self.console
+    }
+
     /// Allows guests (single- and multi-channel guests), who are denied by default.
     pub fn allow_guests(mut self) -> Self {
         self.guests = true;
@@ -117,6 +152,13 @@ impl Rule {
 
     fn check_place(&self, facts: &Facts) -> Result<(), Denial> {
         let channel = &facts.channel;
+        if channel.kind == ChannelKind::OperatorConsole {
+            return if self.console == ConsoleAccess::Denied {
+                Err(Denial::Console)
+            } else {
+                Ok(())
+            };
+        }
         if channel.kind == ChannelKind::Direct {
             return if self.direct_messages {
                 Ok(())
@@ -181,6 +223,9 @@ pub enum Denial {
     /// The rule does not allow direct messages.
     #[error("the rule does not allow direct messages")]
     DirectMessage,
+    /// The rule does not allow the operator console.
+    #[error("the rule does not allow the operator console")]
+    Console,
     /// The channel is not one of the rule's channels.
     #[error("the channel is not one of the rule's channels")]
     Channel,
@@ -261,6 +306,21 @@ mod tests {
             Rule::channels(["C1"])
                 .allow_direct_messages()
                 .allows(&facts(dm)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn operator_console_needs_opt_in() {
+        let console = ChannelInfo::new("console", "console", ChannelKind::OperatorConsole);
+        assert_eq!(
+            Rule::channels(["console"]).allows(&facts(console.clone())),
+            Err(Denial::Console)
+        );
+        assert_eq!(
+            Rule::channels(["C1"])
+                .allow_console()
+                .allows(&facts(console)),
             Ok(())
         );
     }

@@ -68,6 +68,10 @@ impl HandlerError {
 
 /// The result types a handler may return: `Result<T, E>` where `T` converts
 /// into a [`Reply`] (`String`, `&str`, `Reply`) and `E` can be displayed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a command's result",
+    label = "return `Result<T, E>` where `T` converts into `Reply` and `E` implements `Display`"
+)]
 pub trait IntoOutcome {
     /// Converts the handler's result into a reply or a failure.
     fn into_outcome(self) -> Result<Reply, HandlerError>;
@@ -158,9 +162,14 @@ fn describe_expected<T>(name: &str, error: &str) -> String {
 /// Runs a prepared command with its context.
 type RunFn<S> = Box<dyn FnOnce(Context<S>) -> BoxFuture<Result<Reply, HandlerError>> + Send>;
 
-/// A command whose arguments were parsed and that is ready to run.
+/// A command whose arguments were parsed and that is ready to run, or to
+/// describe what it would do.
+///
+/// The handler and the dry run receive the same parsed arguments, so what
+/// the dry run shows is what the handler will do.
 pub struct Invocation<S> {
     run: RunFn<S>,
+    dry_run: Option<RunFn<S>>,
 }
 
 impl<S> Invocation<S> {
@@ -169,12 +178,30 @@ impl<S> Invocation<S> {
     where
         F: FnOnce(Context<S>) -> BoxFuture<Result<Reply, HandlerError>> + Send + 'static,
     {
-        Self { run: Box::new(run) }
+        Self {
+            run: Box::new(run),
+            dry_run: None,
+        }
+    }
+
+    /// Adds the dry run: the closure that describes what the handler would
+    /// change, and changes nothing.
+    pub fn with_dry_run<F>(mut self, dry_run: F) -> Self
+    where
+        F: FnOnce(Context<S>) -> BoxFuture<Result<Reply, HandlerError>> + Send + 'static,
+    {
+        self.dry_run = Some(Box::new(dry_run));
+        self
     }
 
     /// Runs the handler.
     pub fn run(self, context: Context<S>) -> BoxFuture<Result<Reply, HandlerError>> {
         (self.run)(context)
+    }
+
+    /// Runs the dry run, or returns `None` when the command has none.
+    pub fn dry_run(self, context: Context<S>) -> Option<BoxFuture<Result<Reply, HandlerError>>> {
+        self.dry_run.map(|dry_run| dry_run(context))
     }
 }
 
@@ -201,6 +228,14 @@ pub struct CommandInfo {
     pub access: Option<String>,
     /// How long the handler may run, or `None` for the bot's default.
     pub timeout: Option<Duration>,
+    /// How many people besides the caller must approve a run; 0 means the
+    /// command runs without approval.
+    pub approvals: u32,
+    /// How long a request for approval stays open, or `None` for one hour.
+    pub expires: Option<Duration>,
+    /// The access role of those who may approve, or `None` for the command's
+    /// own access role.
+    pub approvers: Option<String>,
 }
 
 impl CommandInfo {
@@ -216,6 +251,9 @@ impl CommandInfo {
             description: description.into(),
             access: None,
             timeout: None,
+            approvals: 0,
+            expires: None,
+            approvers: None,
         }
     }
 
@@ -228,6 +266,24 @@ impl CommandInfo {
     /// Sets how long the handler may run.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how many people besides the caller must approve a run.
+    pub fn approvals(mut self, others: u32) -> Self {
+        self.approvals = others;
+        self
+    }
+
+    /// Sets how long a request for approval stays open.
+    pub fn expires(mut self, after: Duration) -> Self {
+        self.expires = Some(after);
+        self
+    }
+
+    /// Sets the access role of those who may approve.
+    pub fn approvers(mut self, role: impl Into<String>) -> Self {
+        self.approvers = Some(role.into());
         self
     }
 }

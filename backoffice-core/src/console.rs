@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use crate::dispatch::Bot;
 use crate::platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
-    ReactionOutcome, UserInfo,
+    ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
 /// The bot's user ID in the console.
@@ -29,24 +29,68 @@ pub const CONSOLE_TEAM: &str = "console";
 const CONTROLS: &str = "Console controls:\n\
     /channel NAME   switch to channel NAME\n\
     /user NAME      switch to user NAME\n\
+    /react EMOJI    react with EMOJI on your last message, as the current user\n\
+    \x20               (`/react white_check_mark` approves, `/react x` rejects)\n\
     /help           show these controls\n\
     Any other line is a message to the bot; type `help` for its commands.";
 
-/// Where the console session starts.
+/// The channel name of the console in operator mode.
+pub const OPERATOR_CHANNEL: &str = "console";
+
+/// How the console treats identities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConsoleMode {
+    /// For trying a bot: channel names stand in for Slack channels, and
+    /// `/user` and `/channel` switch freely.
+    Demo,
+    /// The fallback while Slack is down: the identity is fixed, `/user`,
+    /// `/channel` and `/react` are refused, only roles whose rule allows the
+    /// console run, and every command goes to the audit trail with the
+    /// operating-system user.
+    Operator {
+        /// The operating-system user who started the console.
+        os_user: String,
+    },
+}
+
+/// Where, as whom and in which mode the console session runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleSettings {
     /// The channel messages are posted in.
     pub channel: String,
     /// The user who posts them.
     pub user: String,
+    /// Demo or operator mode.
+    pub mode: ConsoleMode,
 }
 
 impl ConsoleSettings {
-    /// Starts as `user` in `channel`.
+    /// Starts in demo mode as `user` in `channel`.
     pub fn new(channel: impl Into<String>, user: impl Into<String>) -> Self {
         Self {
             channel: channel.into().trim_start_matches('#').to_owned(),
             user: user.into(),
+            mode: ConsoleMode::Demo,
+        }
+    }
+
+    /// Starts in operator mode as the fixed identity `user` (a Slack user ID,
+    /// so that access rules naming users apply), recording `os_user`.
+    pub fn operator(user: impl Into<String>, os_user: impl Into<String>) -> Self {
+        Self {
+            channel: OPERATOR_CHANNEL.to_owned(),
+            user: user.into(),
+            mode: ConsoleMode::Operator {
+                os_user: os_user.into(),
+            },
+        }
+    }
+
+    fn channel_kind(&self) -> ChannelKind {
+        match self.mode {
+            ConsoleMode::Demo => ChannelKind::Console,
+            ConsoleMode::Operator { .. } => ChannelKind::OperatorConsole,
         }
     }
 }
@@ -56,6 +100,7 @@ impl ConsoleSettings {
 pub struct ConsolePlatform {
     output: Mutex<Box<dyn Write + Send>>,
     reactions: Mutex<HashMap<(String, String), Vec<Reaction>>>,
+    messages: Mutex<HashMap<(String, String), Message>>,
     next_ts: AtomicU64,
 }
 
@@ -65,6 +110,7 @@ impl ConsolePlatform {
         Self {
             output: Mutex::new(Box::new(output)),
             reactions: Mutex::new(HashMap::new()),
+            messages: Mutex::new(HashMap::new()),
             next_ts: AtomicU64::new(1),
         }
     }
@@ -84,6 +130,20 @@ impl ConsolePlatform {
         let mut output = self.output.lock().unwrap_or_else(|e| e.into_inner());
         writeln!(output, "{text}")?;
         output.flush()
+    }
+
+    /// Stores a message typed in the console, so that reactions can find it.
+    pub fn store_message(&self, message: &Message) {
+        let mut messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
+        messages.insert(
+            (message.channel.clone(), message.ts.clone()),
+            message.clone(),
+        );
+    }
+
+    /// Adds `user`'s reaction `emoji` to a message.
+    pub fn react(&self, user: &str, channel: &str, ts: &str, emoji: &str) -> ReactionOutcome {
+        self.add(channel, ts, emoji, user)
     }
 
     fn add(&self, channel: &str, ts: &str, emoji: &str, user: &str) -> ReactionOutcome {
@@ -139,6 +199,19 @@ impl Platform for ConsolePlatform {
         Ok(reactions.get(&key).cloned().unwrap_or_default())
     }
 
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
+        let key = (channel.to_owned(), ts.to_owned());
+        let stored = {
+            let messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
+            messages.get(&key).cloned()
+        };
+        let message = stored.ok_or_else(|| PlatformError::NotFound {
+            what: format!("message {ts} in #{channel}"),
+        })?;
+        let reactions = self.reactions(channel, ts).await?;
+        Ok(StoredMessage { message, reactions })
+    }
+
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
         Ok(UserInfo::member(user, user, CONSOLE_TEAM))
     }
@@ -176,10 +249,25 @@ where
 {
     let platform = Arc::new(ConsolePlatform::new(output));
     let mut session = settings;
+    if let ConsoleMode::Operator { os_user } = &session.mode {
+        tracing::info!(target: crate::audit::AUDIT_TARGET, caller = %session.user, os_user = %os_user, "operator console started");
+    }
+    let mut last_message: Option<Message> = None;
     let mut lines = input.lines();
     while let Some(line) = lines.next_line().await? {
         let line = line.trim();
         if line.is_empty() {
+            continue;
+        }
+        if let Some(refusal) = operator_refusal(&session, line) {
+            platform.write_line(refusal)?;
+            continue;
+        }
+        if let Some(emoji) = line
+            .strip_prefix("/react")
+            .filter(|rest| rest.is_empty() || rest.starts_with(' '))
+        {
+            react(&bot, &platform, &session, last_message.as_ref(), emoji).await?;
             continue;
         }
         if let Some(control) = line.strip_prefix('/') {
@@ -189,15 +277,65 @@ where
         let message = Message::new(
             CONSOLE_TEAM,
             session.channel.as_str(),
-            ChannelKind::Console,
+            session.channel_kind(),
             session.user.as_str(),
             line,
             platform.next_ts(),
         );
+        if let ConsoleMode::Operator { os_user } = &session.mode {
+            tracing::info!(target: crate::audit::AUDIT_TARGET, caller = %session.user, os_user = %os_user, ts = %message.ts, "operator console command");
+        }
+        platform.store_message(&message);
+        last_message = Some(message.clone());
         bot.handle(Arc::clone(&platform) as Arc<dyn Platform>, message)
             .await;
     }
     Ok(())
+}
+
+/// Adds the current user's reaction `emoji` to the last message and tells the bot.
+async fn react<S: Send + Sync + 'static>(
+    bot: &Bot<S>,
+    platform: &Arc<ConsolePlatform>,
+    session: &ConsoleSettings,
+    last_message: Option<&Message>,
+    emoji: &str,
+) -> std::io::Result<()> {
+    let emoji = emoji.trim().trim_matches(':');
+    if emoji.is_empty() || emoji.contains(char::is_whitespace) {
+        return platform.write_line(
+            "Write one emoji name: `/react white_check_mark` approves, `/react x` rejects.",
+        );
+    }
+    let Some(message) = last_message else {
+        return platform.write_line("There is no message to react to yet: send a command first.");
+    };
+    if platform.react(&session.user, &message.channel, &message.ts, emoji)
+        == ReactionOutcome::AlreadyPresent
+    {
+        return platform.write_line(&format!("{} already reacted with :{emoji}:.", session.user));
+    }
+    let event = ReactionEvent::new(&message.channel, &message.ts, &session.user, emoji, true);
+    bot.handle_reaction(Arc::clone(platform) as Arc<dyn Platform>, event)
+        .await;
+    Ok(())
+}
+
+/// Returns the refusal for a control line that operator mode does not allow.
+fn operator_refusal(session: &ConsoleSettings, line: &str) -> Option<&'static str> {
+    let ConsoleMode::Operator { .. } = session.mode else {
+        return None;
+    };
+    let control = line
+        .strip_prefix('/')?
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    match control {
+        "user" | "channel" => Some("The operator console runs as a fixed identity in one place; `/user` and `/channel` are for demo mode."),
+        "react" => Some("Approvals cannot be given from the operator console: approve in Slack."),
+        _ => None,
+    }
 }
 
 /// Applies a control line (without its `/`) and returns the text to show.

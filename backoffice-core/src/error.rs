@@ -38,6 +38,24 @@ pub enum DispatchError {
         /// The failed platform call.
         cause: String,
     },
+    /// The command needs approval, which the operator console cannot collect.
+    #[error("the command needs approval, which the operator console cannot collect")]
+    ApprovalUnavailable,
+    /// Someone who may approve the command rejected it.
+    #[error("rejected by {by}")]
+    Rejected {
+        /// The name of the person who rejected it.
+        by: String,
+    },
+    /// The request for approval expired before it was approved.
+    #[error("the request expired at {at}")]
+    Expired {
+        /// When it expired, in UTC.
+        at: String,
+    },
+    /// The command message was edited after its dry run was shown.
+    #[error("the command message was edited after its dry run was shown")]
+    Void,
     /// The handler returned an error.
     #[error("the handler failed: {message}")]
     HandlerFailed {
@@ -71,6 +89,19 @@ impl DispatchError {
                 .into(),
             Self::ClaimFailed { .. } => "I could not mark your message as taken, so I did not run it. \
                  Please try again in a minute."
+                .into(),
+            Self::ApprovalUnavailable => format!(
+                "`{usage}` needs approval by other people, which the console cannot collect, \
+                 so it did not run. Run it in Slack, or ask the bot's maintainers to allow it \
+                 in the console fallback."
+            ),
+            Self::Rejected { by } => format!("Rejected by {by}, so nothing was changed."),
+            Self::Expired { at } => format!(
+                "This request expired at {at}, so nothing was changed. \
+                 Post the command again to make a new request."
+            ),
+            Self::Void => "The command message was edited after I showed what it would do, \
+                 so this request is void and nothing was changed. Post the command again as a new message."
                 .into(),
             Self::HandlerFailed { message } => format!("`{usage}` failed: {message}"),
             Self::Panicked { .. } => format!(
@@ -114,6 +145,41 @@ pub fn format_duration(duration: Duration) -> String {
     words.join(" ")
 }
 
+/// Formats `time` as a UTC date and time to the minute: `2026-12-04 21:40 UTC`.
+pub fn format_utc(time: std::time::SystemTime) -> String {
+    let seconds = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (year, month, day) = civil_from_days(seconds / 86_400);
+    let minutes = seconds % 86_400 / 60;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// Converts days since 1970-01-01 into a proleptic Gregorian date, with the
+/// era-based algorithm from Howard Hinnant's "chrono-Compatible Low-Level
+/// Date Algorithms".
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +194,14 @@ mod tests {
             reply.contains("Did you mean:\n• `show account <subdomain>`"),
             "{reply}"
         );
+    }
+
+    #[test]
+    fn utc_formats() {
+        let at = |seconds| std::time::UNIX_EPOCH + Duration::from_secs(seconds);
+        assert_eq!(format_utc(at(0)), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc(at(951_782_400)), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc(at(1_796_420_400)), "2026-12-04 21:40 UTC");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 pub mod access;
 pub mod approval;
+pub mod args;
+pub mod audit;
 pub mod command;
 pub mod console;
 pub mod context;
@@ -20,14 +22,14 @@ pub mod platform;
 pub mod router;
 pub mod testing;
 
-pub use access::{AccessPolicy, Rule};
+pub use access::{AccessPolicy, ConsoleAccess, Rule};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
 pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};
 pub use error::DispatchError;
 pub use platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
-    ReactionOutcome, UserInfo,
+    ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
 /// Items the `#[command]` macro's expansion refers to. Not a public API.

@@ -23,8 +23,12 @@ pub enum ChannelKind {
     Direct,
     /// A group direct message between several people and the bot.
     Group,
-    /// A console session: no mention of the bot is needed.
+    /// A console session in demo mode, where channel names stand in for
+    /// Slack's channels: no mention of the bot is needed.
     Console,
+    /// The console in operator mode, the fallback while Slack is down: only
+    /// roles whose rule allows the console run here.
+    OperatorConsole,
 }
 
 impl ChannelKind {
@@ -117,6 +121,60 @@ pub struct Reaction {
     pub name: String,
     /// The IDs of the users who reacted with this emoji.
     pub users: Vec<String>,
+}
+
+/// A reaction added to or removed from a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReactionEvent {
+    /// The channel of the message.
+    pub channel: String,
+    /// The timestamp of the message the reaction is on.
+    pub ts: String,
+    /// Who reacted.
+    pub user: String,
+    /// The emoji name without colons.
+    pub emoji: String,
+    /// `true` when the reaction was added, `false` when it was removed.
+    pub added: bool,
+}
+
+impl ReactionEvent {
+    /// Creates a reaction event.
+    pub fn new(
+        channel: impl Into<String>,
+        ts: impl Into<String>,
+        user: impl Into<String>,
+        emoji: impl Into<String>,
+        added: bool,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            ts: ts.into(),
+            user: user.into(),
+            emoji: emoji.into().trim_matches(':').to_owned(),
+            added,
+        }
+    }
+}
+
+/// A message as the platform stores it, with its reactions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The message, with its current text and edit flag.
+    pub message: Message,
+    /// Its reactions.
+    pub reactions: Vec<Reaction>,
+}
+
+impl StoredMessage {
+    /// Returns the users who reacted with `emoji`.
+    pub fn reactors(&self, emoji: &str) -> &[String] {
+        self.reactions
+            .iter()
+            .find(|r| r.name == emoji)
+            .map_or(&[], |r| r.users.as_slice())
+    }
 }
 
 /// Facts about a user that access rules and approvals depend on.
@@ -243,6 +301,14 @@ pub trait Platform: Send + Sync + 'static {
     /// Returns an error when the message cannot be read.
     async fn reactions(&self, channel: &str, ts: &str) -> Result<Vec<Reaction>, PlatformError>;
 
+    /// Returns the message `ts` in `channel` as it is now, with its reactions.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PlatformError::NotFound`] when the message is gone, or
+    /// another error when it cannot be read.
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError>;
+
     /// Looks up a user.
     ///
     /// # Errors
@@ -281,6 +347,7 @@ impl fmt::Display for ChannelKind {
             Self::Direct => "direct message",
             Self::Group => "group direct message",
             Self::Console => "console",
+            Self::OperatorConsole => "operator console",
         };
         f.write_str(name)
     }

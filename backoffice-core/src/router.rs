@@ -6,9 +6,15 @@
 //! that are equally specific and can match the same message are a conflict,
 //! reported when the router is built.
 
+mod conflict;
+mod form;
+
 use std::fmt;
 
+use regex::bytes::{RegexSet, RegexSetBuilder};
+
 use crate::pattern::Pattern;
+use form::Form;
 
 /// The values a message gave to a command's placeholders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,9 +74,17 @@ impl fmt::Display for Conflict {
 }
 
 /// The combined matcher over every command's pattern.
+///
+/// Each pattern expands into its forms, one per choice of optional groups,
+/// and every form is one anchored, case-insensitive regular expression in a
+/// single [`RegexSet`]. Routing a message runs the set once, picks the most
+/// specific allowed form among the matches, then runs that form's own
+/// regular expression for the placeholder values.
 #[derive(Debug, Clone)]
 pub struct Router {
     patterns: Vec<Pattern>,
+    forms: Vec<Form>,
+    set: RegexSet,
 }
 
 impl Router {
@@ -79,8 +93,29 @@ impl Router {
     /// # Errors
     ///
     /// Returns every conflict between the patterns.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the combined regular expression exceeds the `regex` crate's
+    /// size limit, which only a very large number of commands can reach.
     pub fn new(patterns: Vec<Pattern>) -> Result<Self, Vec<Conflict>> {
-        todo!("{patterns:?}")
+        let forms = expand_all(&patterns);
+
+        let conflicts = conflict::find_conflicts(&patterns, &forms);
+        if !conflicts.is_empty() {
+            return Err(conflicts);
+        }
+
+        let set = RegexSetBuilder::new(forms.iter().map(|form| form.regex_source(false)))
+            .size_limit(1 << 30)
+            .dfa_size_limit(1 << 30)
+            .build()
+            .expect("the combined regular expression of every form compiles");
+        Ok(Self {
+            patterns,
+            forms,
+            set,
+        })
     }
 
     /// Returns the patterns, in the order the router was built from.
@@ -90,13 +125,39 @@ impl Router {
 
     /// Finds the most specific command matching `text` among those for which
     /// `allowed` returns true. `text` must already be normalised.
+    ///
+    /// Among equally specific forms of one command, the form that includes
+    /// earlier optional groups wins.
     pub fn route(&self, text: &str, allowed: impl Fn(usize) -> bool) -> Option<RouteMatch> {
-        todo!("{text} {}", allowed(0))
+        // The forms' regular expressions do not allow white space at the ends.
+        let text = text.trim();
+        let winner = self
+            .set
+            .matches(text.as_bytes())
+            .into_iter()
+            .filter(|&index| allowed(self.forms[index].command))
+            .max_by_key(|&index| (self.forms[index].specificity, std::cmp::Reverse(index)))?;
+
+        let form = &self.forms[winner];
+        let captures = form.regex().captures(text.as_bytes())?;
+        Some(RouteMatch {
+            command: form.command,
+            args: form.args(&captures),
+        })
     }
+}
+
+/// Expands every pattern into its forms, in pattern order.
+fn expand_all(patterns: &[Pattern]) -> Vec<Form> {
+    patterns
+        .iter()
+        .enumerate()
+        .flat_map(|(command, pattern)| form::expand(command, pattern))
+        .collect()
 }
 
 /// Returns every conflict between `patterns`, each naming both patterns and a
 /// message that both match.
 pub fn conflicts(patterns: &[Pattern]) -> Vec<Conflict> {
-    todo!("{patterns:?}")
+    conflict::find_conflicts(patterns, &expand_all(patterns))
 }

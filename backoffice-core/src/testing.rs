@@ -40,7 +40,7 @@ use async_trait::async_trait;
 use crate::dispatch::{Bot, Outcome};
 use crate::platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
-    ReactionOutcome, UserInfo,
+    ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
 /// The bot's user ID in the test kit.
@@ -77,6 +77,7 @@ struct World {
     users: HashMap<String, UserInfo>,
     groups: HashMap<String, Vec<String>>,
     reactions: HashMap<(String, String), Vec<Reaction>>,
+    messages: HashMap<(String, String), Message>,
     posts: Vec<Post>,
     failing: HashMap<String, String>,
 }
@@ -156,6 +157,42 @@ impl TestPlatform {
         }
         reaction.users.push(user.to_owned());
         ReactionOutcome::Added
+    }
+
+    /// Stores a message that people posted, so that reactions can find it.
+    pub fn store_message(&self, message: &Message) {
+        let key = (message.channel.clone(), message.ts.clone());
+        self.world().messages.insert(key, message.clone());
+    }
+
+    /// Edits a stored message: replaces its text and marks it edited.
+    ///
+    /// # Panics
+    ///
+    /// Panics when no message `ts` was stored in `channel`.
+    #[track_caller]
+    pub fn edit_message(&self, channel: &str, ts: &str, text: &str) {
+        let mut world = self.world();
+        let key = (channel.to_owned(), ts.to_owned());
+        let message = world
+            .messages
+            .get_mut(&key)
+            .expect("edit_message: no such message");
+        message.text = text.to_owned();
+        message.edited = true;
+    }
+
+    /// Removes `user`'s reaction `emoji` from a message.
+    pub fn unreact(&self, user: &str, channel: &str, ts: &str, emoji: &str) {
+        let mut world = self.world();
+        let key = (channel.to_owned(), ts.to_owned());
+        if let Some(reaction) = world
+            .reactions
+            .get_mut(&key)
+            .and_then(|list| list.iter_mut().find(|r| r.name == emoji))
+        {
+            reaction.users.retain(|u| u != user);
+        }
     }
 
     /// Returns the users who reacted with `emoji` on a message.
@@ -251,6 +288,21 @@ impl Platform for TestPlatform {
             .unwrap_or_default())
     }
 
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
+        self.check("fetch_message")?;
+        let world = self.world();
+        let key = (channel.to_owned(), ts.to_owned());
+        let message = world
+            .messages
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| PlatformError::NotFound {
+                what: format!("message {ts} in {channel}"),
+            })?;
+        let reactions = world.reactions.get(&key).cloned().unwrap_or_default();
+        Ok(StoredMessage { message, reactions })
+    }
+
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
         self.check("user")?;
         let known = self.world().users.get(user).cloned();
@@ -289,6 +341,12 @@ impl<S: Send + Sync + 'static> TestKit<S> {
             bot,
             platform: Arc::new(TestPlatform::default()),
         }
+    }
+
+    /// Wires `bot` to an existing platform: a second bot on the same platform
+    /// acts like a restarted bot or another replica.
+    pub fn with_platform(bot: Bot<S>, platform: Arc<TestPlatform>) -> Self {
+        Self { bot, platform }
     }
 
     /// Declares a channel.
@@ -345,10 +403,44 @@ impl<S: Send + Sync + 'static> TestKit<S> {
 
     /// Delivers `message` exactly as given and returns what came of it.
     pub async fn deliver(&self, message: Message) -> Exchange {
+        self.platform.store_message(&message);
         let before = self.platform.posts().len();
         let ts = message.ts.clone();
         let platform = Arc::clone(&self.platform) as Arc<dyn Platform>;
         let outcome = self.bot.handle(platform, message).await;
+        let replies = self.platform.posts()[before..]
+            .iter()
+            .map(|p| p.text.clone())
+            .collect();
+        Exchange {
+            ts,
+            outcome,
+            replies,
+        }
+    }
+
+    /// Adds `user`'s reaction `emoji` to the message `ts` in `channel`, tells
+    /// the bot, and returns what came of it.
+    pub async fn react(&self, user: &str, channel: &str, ts: &str, emoji: &str) -> Exchange {
+        self.platform.react(user, channel, ts, emoji);
+        self.reaction_event(ReactionEvent::new(channel, ts, user, emoji, true))
+            .await
+    }
+
+    /// Removes `user`'s reaction `emoji` from the message, tells the bot, and
+    /// returns what came of it.
+    pub async fn unreact(&self, user: &str, channel: &str, ts: &str, emoji: &str) -> Exchange {
+        self.platform.unreact(user, channel, ts, emoji);
+        self.reaction_event(ReactionEvent::new(channel, ts, user, emoji, false))
+            .await
+    }
+
+    /// Delivers a reaction event exactly as given and returns what came of it.
+    pub async fn reaction_event(&self, event: ReactionEvent) -> Exchange {
+        let before = self.platform.posts().len();
+        let ts = event.ts.clone();
+        let platform = Arc::clone(&self.platform) as Arc<dyn Platform>;
+        let outcome = self.bot.handle_reaction(platform, event).await;
         let replies = self.platform.posts()[before..]
             .iter()
             .map(|p| p.text.clone())

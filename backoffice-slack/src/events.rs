@@ -8,7 +8,7 @@
 //!   `thread_broadcast` (a thread reply also sent to the channel, which the
 //!   person typed like any other message);
 //! - `app_mention` events that were not edited;
-//! - `reaction_added` and `reaction_removed` on messages.
+//! - `reaction_added` and `reaction_removed` on messages, except the bot's own.
 //!
 //! It drops, with a debug log: edits and deletions (`message_changed`, which
 //! also carries link unfurls, and `message_deleted`), every other subtype
@@ -16,37 +16,9 @@
 //! (`bot_id` set or subtype `bot_message`) and from the bot itself, and
 //! events without a user, text or channel.
 
-use backoffice_core::{ChannelKind, Message};
+use backoffice_core::{ChannelKind, Message, ReactionEvent};
 use slack_morphism::prelude::*;
 use tracing::debug;
-
-/// Whether a reaction was added or removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReactionChange {
-    /// `reaction_added`.
-    Added,
-    /// `reaction_removed`.
-    Removed,
-}
-
-/// A reaction added to or removed from a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReactionEvent {
-    /// Added or removed.
-    pub change: ReactionChange,
-    /// The workspace.
-    pub team: String,
-    /// The user who reacted.
-    pub user: String,
-    /// The emoji name without colons.
-    pub emoji: String,
-    /// The channel of the message.
-    pub channel: String,
-    /// The timestamp of the message reacted to.
-    pub ts: String,
-    /// The author of the message reacted to, when Slack sends it.
-    pub item_user: Option<String>,
-}
 
 /// An event the workers act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +33,6 @@ pub enum Incoming {
 /// `bot_user_id` is the bot's own user ID, whose messages are dropped.
 pub fn translate(callback: &SlackPushEventCallback, bot_user_id: &str) -> Option<Incoming> {
     let team = callback.team_id.to_string();
-
     match &callback.event {
         SlackEventCallbackBody::Message(event) => {
             translate_message(event, team, bot_user_id).map(Incoming::Message)
@@ -69,24 +40,14 @@ pub fn translate(callback: &SlackPushEventCallback, bot_user_id: &str) -> Option
         SlackEventCallbackBody::AppMention(event) => {
             translate_mention(event, team, bot_user_id).map(Incoming::Message)
         }
-        SlackEventCallbackBody::ReactionAdded(event) => translate_reaction(
-            ReactionChange::Added,
-            team,
-            &event.user,
-            &event.reaction,
-            &event.item,
-            event.item_user.as_ref(),
-        )
-        .map(Incoming::Reaction),
-        SlackEventCallbackBody::ReactionRemoved(event) => translate_reaction(
-            ReactionChange::Removed,
-            team,
-            &event.user,
-            &event.reaction,
-            &event.item,
-            event.item_user.as_ref(),
-        )
-        .map(Incoming::Reaction),
+        SlackEventCallbackBody::ReactionAdded(event) => {
+            let reaction = (&event.user, &event.reaction, &event.item);
+            translate_reaction(reaction, true, bot_user_id).map(Incoming::Reaction)
+        }
+        SlackEventCallbackBody::ReactionRemoved(event) => {
+            let reaction = (&event.user, &event.reaction, &event.item);
+            translate_reaction(reaction, false, bot_user_id).map(Incoming::Reaction)
+        }
         _ => {
             debug!(event_id = %callback.event_id, "ignoring an event type the bot does not handle");
             None
@@ -170,13 +131,14 @@ fn translate_mention(
 }
 
 fn translate_reaction(
-    change: ReactionChange,
-    team: String,
-    user: &SlackUserId,
-    emoji: &SlackReactionName,
-    item: &SlackReactionsItem,
-    item_user: Option<&SlackUserId>,
+    (user, emoji, item): (&SlackUserId, &SlackReactionName, &SlackReactionsItem),
+    added: bool,
+    bot_user_id: &str,
 ) -> Option<ReactionEvent> {
+    if user.0 == bot_user_id {
+        debug!("ignoring the bot's own reaction");
+        return None;
+    }
     let SlackReactionsItem::Message(message) = item else {
         debug!(user = %user, "ignoring a reaction on a file");
         return None;
@@ -186,15 +148,13 @@ fn translate_reaction(
         return None;
     };
 
-    Some(ReactionEvent {
-        change,
-        team,
-        user: user.to_string(),
-        emoji: emoji.to_string(),
-        channel: channel.to_string(),
-        ts: message.origin.ts.to_string(),
-        item_user: item_user.map(ToString::to_string),
-    })
+    Some(ReactionEvent::new(
+        channel.to_string(),
+        message.origin.ts.to_string(),
+        user.to_string(),
+        emoji.to_string(),
+        added,
+    ))
 }
 
 /// Maps `channel_type` (`channel`, `group`, `im`, `mpim`) to a kind. Without
@@ -204,7 +164,7 @@ fn translate_reaction(
 /// NOTE: newer private channels have `C…` IDs, so an `app_mention` in one is
 /// reported as [`ChannelKind::Public`]. Both kinds require the mention, so
 /// routing is unaffected.
-fn channel_kind(channel_type: Option<&str>, channel: &str) -> ChannelKind {
+pub(crate) fn channel_kind(channel_type: Option<&str>, channel: &str) -> ChannelKind {
     match channel_type {
         Some("channel") => ChannelKind::Public,
         Some("group") => ChannelKind::Private,

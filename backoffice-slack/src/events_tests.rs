@@ -191,10 +191,10 @@ fn app_mention_and_message_translate_alike() {
     assert_eq!(from_message.text, from_mention.text);
 }
 
-fn reaction_event(kind: &str) -> Value {
+fn reaction_event(kind: &str, user: &str) -> Value {
     json!({
         "type": kind,
-        "user": "U2",
+        "user": user,
         "reaction": "white_check_mark",
         "item_user": "U1",
         "item": { "type": "message", "channel": "C1", "ts": "1700000000.000100" },
@@ -204,22 +204,20 @@ fn reaction_event(kind: &str) -> Value {
 
 #[test]
 fn reactions_translate_to_reaction_events() {
-    for (kind, change) in [
-        ("reaction_added", ReactionChange::Added),
-        ("reaction_removed", ReactionChange::Removed),
-    ] {
-        let incoming = translate(&callback(reaction_event(kind)), BOT);
-        let expected = ReactionEvent {
-            change,
-            team: "T1".to_owned(),
-            user: "U2".to_owned(),
-            emoji: "white_check_mark".to_owned(),
-            channel: "C1".to_owned(),
-            ts: "1700000000.000100".to_owned(),
-            item_user: Some("U1".to_owned()),
-        };
+    for (kind, added) in [("reaction_added", true), ("reaction_removed", false)] {
+        let incoming = translate(&callback(reaction_event(kind, "U2")), BOT);
+        let expected =
+            ReactionEvent::new("C1", "1700000000.000100", "U2", "white_check_mark", added);
         assert_eq!(incoming, Some(Incoming::Reaction(expected)), "event {kind}");
     }
+}
+
+#[test]
+fn own_reaction_is_ignored() {
+    assert_eq!(
+        translate(&callback(reaction_event("reaction_added", BOT)), BOT),
+        None
+    );
 }
 
 #[test]

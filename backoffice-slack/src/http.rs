@@ -51,7 +51,9 @@ struct Events {
 
 /// Builds the router. Without `events`, as in Socket Mode, only `/healthz` is served.
 pub fn router(events: Option<(&SlackSigningSecret, Queue)>, health: Health) -> Router {
-    let healthz = Router::new().route("/healthz", get(healthz)).with_state(health);
+    let healthz = Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(health);
     let Some((secret, queue)) = events else {
         return healthz;
     };
@@ -88,12 +90,19 @@ async fn receive_event(
         }
     };
     let Ok(body) = std::str::from_utf8(&body) else {
-        warn!(bytes = body.len(), "rejected an event body that is not UTF-8");
+        warn!(
+            bytes = body.len(),
+            "rejected an event body that is not UTF-8"
+        );
         return StatusCode::BAD_REQUEST.into_response();
     };
 
     if let Err(reason) = verify(&events.verifier, &headers, body) {
-        warn!(reason, bytes = body.len(), "rejected an event with an invalid signature");
+        warn!(
+            reason,
+            bytes = body.len(),
+            "rejected an event with an invalid signature"
+        );
         return StatusCode::UNAUTHORIZED.into_response();
     }
     log_redelivery(&headers);

@@ -43,7 +43,7 @@ use tracing::{info, warn};
 pub use client::HyperClient;
 pub use config::{ConfigError, Mode, Secret, SlackConfig};
 pub use error::SlackError;
-pub use events::{translate, Incoming, ReactionChange, ReactionEvent};
+pub use events::{translate, Incoming};
 pub use http::MAX_BODY_BYTES;
 pub use platform::SlackPlatform;
 pub use queue::Unfinished;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use backoffice_core::{
-    ChannelInfo, ChannelKind, Destination, Platform, PlatformError, Reaction, ReactionOutcome,
-    UserInfo,
+    ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
+    ReactionOutcome, StoredMessage, UserInfo,
 };
 use slack_morphism::prelude::*;
 use tracing::{error, info, warn};
@@ -15,6 +15,7 @@ use crate::client::{
 };
 use crate::config::SlackConfig;
 use crate::error::SlackError;
+use crate::events::channel_kind;
 use crate::text::{escape_and_split, MAX_MESSAGE_CHARS};
 
 /// The Slack implementation of [`Platform`], on slack-morphism's Web API client.
@@ -79,6 +80,36 @@ impl SlackPlatform {
     /// Returns the slack-morphism client, for calls the [`Platform`] trait does not cover.
     pub fn client(&self) -> &Arc<HyperClient> {
         &self.client
+    }
+
+    /// Reads one message with its reactions through `reactions.get`.
+    async fn get_message(
+        &self,
+        channel: &str,
+        ts: &str,
+    ) -> Result<SlackHistoryMessage, PlatformError> {
+        let request = SlackApiReactionsGetRequest::new()
+            .with_channel(channel.into())
+            .with_timestamp(ts.to_owned().into())
+            .with_full(true);
+        let target = message_target(channel, Some(ts));
+
+        let session = self.client.open_session(&self.token);
+        let result = self
+            .retrier
+            .run("reactions.get", Effect::Read, &target, || {
+                session.reactions_get(&request)
+            })
+            .await;
+
+        let response = result.map_err(|error| {
+            log_read_failure("reactions.get", &target, &error);
+            lookup_error("reactions.get", "message_not_found", &target, error)
+        })?;
+        match response {
+            SlackApiReactionsGetResponse::Message(found) => Ok(found.message),
+            SlackApiReactionsGetResponse::File(_) => Err(PlatformError::NotFound { what: target }),
+        }
     }
 
     async fn post_part(&self, to: &Destination, text: String) -> Result<String, PlatformError> {
@@ -171,25 +202,29 @@ impl Platform for SlackPlatform {
     }
 
     async fn reactions(&self, channel: &str, ts: &str) -> Result<Vec<Reaction>, PlatformError> {
-        let request = SlackApiReactionsGetRequest::new()
-            .with_channel(channel.into())
-            .with_timestamp(ts.to_owned().into())
-            .with_full(true);
-        let target = message_target(channel, Some(ts));
+        let message = self.get_message(channel, ts).await?;
+        Ok(reactions_of(&message))
+    }
 
-        let session = self.client.open_session(&self.token);
-        let result = self
-            .retrier
-            .run("reactions.get", Effect::Read, &target, || {
-                session.reactions_get(&request)
-            })
-            .await;
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
+        let stored = self.get_message(channel, ts).await?;
+        let reactions = reactions_of(&stored);
 
-        let response = result.map_err(|error| {
-            log_read_failure("reactions.get", &target, &error);
-            lookup_error("reactions.get", "message_not_found", &target, error)
-        })?;
-        Ok(reactions_of(response))
+        let kind = channel_kind(None, channel);
+        let user = stored
+            .sender
+            .user
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let text = stored.content.text.clone().unwrap_or_default();
+        let mut message = Message::new(self.team_id.clone(), channel, kind, user, text, ts);
+        message.thread_ts = stored.origin.thread_ts.as_ref().map(ToString::to_string);
+        message.edited = stored.edited.is_some();
+        message.bot_id = stored.sender.bot_id.as_ref().map(ToString::to_string);
+        message.subtype = stored.subtype.as_ref().and_then(subtype_name);
+
+        Ok(StoredMessage { message, reactions })
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
@@ -305,25 +340,22 @@ fn lookup_error(
     platform_error(method, error)
 }
 
-fn reactions_of(response: SlackApiReactionsGetResponse) -> Vec<Reaction> {
-    let SlackApiReactionsGetResponse::Message(message) = response else {
-        return Vec::new();
-    };
-    message
-        .message
-        .content
-        .reactions
-        .unwrap_or_default()
-        .into_iter()
+fn reactions_of(message: &SlackHistoryMessage) -> Vec<Reaction> {
+    let reactions = message.content.reactions.iter().flatten();
+    reactions
         .map(|reaction| Reaction {
             name: reaction.name.to_string(),
-            users: reaction
-                .users
-                .into_iter()
-                .map(|id| id.to_string())
-                .collect(),
+            users: reaction.users.iter().map(ToString::to_string).collect(),
         })
         .collect()
+}
+
+/// Returns Slack's name of a message subtype, such as `bot_message`.
+fn subtype_name(subtype: &SlackMessageEventType) -> Option<String> {
+    match serde_json::to_value(subtype) {
+        Ok(serde_json::Value::String(name)) => Some(name),
+        _ => None,
+    }
 }
 
 /// Converts `users.info`'s user; `default_team` fills a missing `team_id`.

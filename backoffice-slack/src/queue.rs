@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use backoffice_core::{Bot, Message, Outcome, Platform};
+use backoffice_core::{Bot, Message, Outcome, Platform, ReactionEvent};
 use slack_morphism::prelude::SlackPushEventCallback;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -207,9 +207,7 @@ impl<S: Send + Sync + 'static> Worker<S> {
             self.running.fetch_add(1, Ordering::AcqRel);
             match incoming {
                 Incoming::Message(message) => self.handle(message).await,
-                Incoming::Reaction(reaction) => {
-                    debug!(channel = %reaction.channel, ts = %reaction.ts, user = %reaction.user, "reactions are not acted on");
-                }
+                Incoming::Reaction(reaction) => self.handle_reaction(reaction).await,
             }
             self.running.fetch_sub(1, Ordering::AcqRel);
         }
@@ -230,7 +228,11 @@ impl<S: Send + Sync + 'static> Worker<S> {
             debug!(channel = %message.channel, ts = %message.ts, "skipping a recently handled message");
             return;
         }
-        let (channel, ts, user) = (message.channel.clone(), message.ts.clone(), message.user.clone());
+        let (channel, ts, user) = (
+            message.channel.clone(),
+            message.ts.clone(),
+            message.user.clone(),
+        );
 
         // The command runs in its own task so that a panicking handler is
         // logged and does not take the worker down.
@@ -246,6 +248,31 @@ impl<S: Send + Sync + 'static> Worker<S> {
             Ok(outcome) => debug!(%channel, %ts, %user, ?outcome, "message handled"),
             Err(join_error) => {
                 error!(%channel, %ts, %user, error = %join_error, "command panicked");
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> Worker<S> {
+    async fn handle_reaction(&self, reaction: ReactionEvent) {
+        let (channel, ts, user) = (
+            reaction.channel.clone(),
+            reaction.ts.clone(),
+            reaction.user.clone(),
+        );
+
+        let bot = self.bot.clone();
+        let platform = Arc::clone(&self.platform);
+        let outcome =
+            tokio::spawn(async move { bot.handle_reaction(platform, reaction).await }).await;
+
+        match outcome {
+            Ok(Outcome::Failed(failure)) => {
+                warn!(%channel, %ts, %user, error = %failure, "approval by reaction failed");
+            }
+            Ok(outcome) => debug!(%channel, %ts, %user, ?outcome, "reaction handled"),
+            Err(join_error) => {
+                error!(%channel, %ts, %user, error = %join_error, "reaction handling panicked");
             }
         }
     }
@@ -267,7 +294,10 @@ impl RecentMessages {
     }
 
     fn contains(&self, channel: &str, ts: &str) -> bool {
-        let entries = self.entries.lock().unwrap_or_else(|poison| poison.into_inner());
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         entries.0.contains(&(channel.to_owned(), ts.to_owned()))
     }
 
@@ -276,7 +306,10 @@ impl RecentMessages {
             return;
         }
         let key = (channel.to_owned(), ts.to_owned());
-        let mut entries = self.entries.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let (set, order) = &mut *entries;
 
         if !set.insert(key.clone()) {

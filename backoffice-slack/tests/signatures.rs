@@ -15,7 +15,10 @@ async fn url_verification_returns_challenge() {
     let (status, answer) = harness.send(&body.to_string()).await;
 
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(answer, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+    assert_eq!(
+        answer,
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
 }
 
 #[tokio::test]
@@ -87,14 +90,20 @@ async fn tampered_body_is_rejected() {
 #[tokio::test]
 async fn healthz_is_ok_when_started() {
     let harness = Harness::start().await;
-    assert_eq!(get(harness.handle.local_addr(), "/healthz").await, StatusCode::OK);
+    assert_eq!(
+        get(harness.handle.local_addr(), "/healthz").await,
+        StatusCode::OK
+    );
 }
 
 /// Sends a valid command after the rejected one; with one worker, its reply
 /// being the only post shows that the rejected event never ran.
 async fn assert_command_did_not_run(harness: &Harness) {
     let (status, _) = harness
-        .send(&envelope(message(&command_text("echo sentinel"), "1700000000.000099")))
+        .send(&envelope(message(
+            &command_text("echo sentinel"),
+            "1700000000.000099",
+        )))
         .await;
     assert_eq!(status, StatusCode::OK);
 

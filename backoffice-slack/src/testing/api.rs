@@ -42,7 +42,10 @@ async fn call(
             method: method.clone(),
             params: params.clone(),
         });
-        inner.faults.get_mut(&method).and_then(|faults| faults.pop_front())
+        inner
+            .faults
+            .get_mut(&method)
+            .and_then(|faults| faults.pop_front())
     });
 
     match fault {
@@ -50,11 +53,14 @@ async fn call(
         Some(Fault::ServerError(status)) => server_error(status),
         Some(Fault::ApiError(code)) => slack_error(&code),
         Some(Fault::Slow(delay)) => {
-            let answer = shared.update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr));
+            let answer = shared
+                .update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr));
             tokio::time::sleep(delay).await;
             answer
         }
-        None => shared.update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr)),
+        None => {
+            shared.update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr))
+        }
     }
 }
 
@@ -93,14 +99,24 @@ fn answer(
     token: Option<&str>,
     addr: std::net::SocketAddr,
 ) -> Response {
-    let expected_token = if method == "apps.connections.open" { APP_TOKEN } else { BOT_TOKEN };
+    let expected_token = if method == "apps.connections.open" {
+        APP_TOKEN
+    } else {
+        BOT_TOKEN
+    };
     match token {
         None => return slack_error("not_authed"),
         Some(token) if token != expected_token => return slack_error("invalid_auth"),
         Some(_) => {}
     }
 
-    let text = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |name: &str| {
+        params
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     match method {
         "auth.test" => ok(json!({
             "url": "https://fake.slack.com/",
@@ -115,7 +131,9 @@ fn answer(
             let (channel, ts, emoji) = (text("channel"), text("timestamp"), text("name"));
             let key = (channel.clone(), ts.clone());
             let present = inner.reactions.get(&key).is_some_and(|reactions| {
-                reactions.iter().any(|(name, users)| *name == emoji && users.iter().any(|user| user == BOT_USER_ID))
+                reactions.iter().any(|(name, users)| {
+                    *name == emoji && users.iter().any(|user| user == BOT_USER_ID)
+                })
             });
             if present {
                 return slack_error("already_reacted");

@@ -92,7 +92,9 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// Runs `change` on the state and wakes every waiter.
@@ -127,7 +129,9 @@ impl FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("failed to bind the fake Slack to 127.0.0.1:0");
-        let addr = listener.local_addr().expect("a bound listener has an address");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
 
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner::default()),
@@ -167,7 +171,8 @@ impl FakeSlack {
             "profile": { "display_name": name, "real_name": name },
         });
         merge(&mut user, flags);
-        self.shared.update(|inner| inner.users.insert(id.to_owned(), user));
+        self.shared
+            .update(|inner| inner.users.insert(id.to_owned(), user));
     }
 
     /// Adds a channel that `conversations.info` returns; `flags` overrides
@@ -185,18 +190,21 @@ impl FakeSlack {
             "is_archived": false,
         });
         merge(&mut channel, flags);
-        self.shared.update(|inner| inner.channels.insert(id.to_owned(), channel));
+        self.shared
+            .update(|inner| inner.channels.insert(id.to_owned(), channel));
     }
 
     /// Adds a user group that `usergroups.users.list` returns.
     pub fn add_group(&self, id: &str, members: &[&str]) {
         let members = members.iter().map(|member| member.to_string()).collect();
-        self.shared.update(|inner| inner.groups.insert(id.to_owned(), members));
+        self.shared
+            .update(|inner| inner.groups.insert(id.to_owned(), members));
     }
 
     /// Adds `user`'s `emoji` reaction to a message, as a person reacting would.
     pub fn react(&self, channel: &str, ts: &str, emoji: &str, user: &str) {
-        self.shared.update(|inner| api::add_reaction(inner, channel, ts, emoji, user));
+        self.shared
+            .update(|inner| api::add_reaction(inner, channel, ts, emoji, user));
     }
 
     /// Returns every call received so far.
@@ -207,7 +215,12 @@ impl FakeSlack {
     /// Returns the calls of one method.
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
         let inner = self.shared.lock();
-        inner.calls.iter().filter(|call| call.method == method).cloned().collect()
+        inner
+            .calls
+            .iter()
+            .filter(|call| call.method == method)
+            .cloned()
+            .collect()
     }
 
     /// Returns the messages posted so far.
@@ -230,7 +243,9 @@ impl FakeSlack {
     /// Panics when `timeout` passes first, listing the posts received.
     pub async fn wait_for_posts(&self, count: usize, timeout: Duration) -> Vec<Post> {
         let found = self
-            .wait_until(timeout, |inner| (inner.posts.len() >= count).then(|| inner.posts.clone()))
+            .wait_until(timeout, |inner| {
+                (inner.posts.len() >= count).then(|| inner.posts.clone())
+            })
             .await;
         found.unwrap_or_else(|| {
             panic!(
@@ -249,8 +264,12 @@ impl FakeSlack {
     pub async fn wait_for_calls(&self, method: &str, count: usize, timeout: Duration) -> Vec<Call> {
         let found = self
             .wait_until(timeout, |inner| {
-                let calls: Vec<Call> =
-                    inner.calls.iter().filter(|call| call.method == method).cloned().collect();
+                let calls: Vec<Call> = inner
+                    .calls
+                    .iter()
+                    .filter(|call| call.method == method)
+                    .cloned()
+                    .collect();
                 (calls.len() >= count).then_some(calls)
             })
             .await;

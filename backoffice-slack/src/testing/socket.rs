@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use super::{FakeSlack, Shared};
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route("/socket", get(upgrade)).with_state(shared)
+    Router::new()
+        .route("/socket", get(upgrade))
+        .with_state(shared)
 }
 
 async fn upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
@@ -32,7 +34,11 @@ async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
         "debug_info": { "host": "fake-slack", "approximate_connection_time": 18060 },
         "connection_info": { "app_id": "A1" },
     });
-    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
 
@@ -74,10 +80,18 @@ impl FakeSlack {
     pub async fn wait_for_socket(&self, timeout: Duration) {
         let connected = self
             .wait_until(timeout, |inner| {
-                inner.sockets.iter().any(|socket| !socket.is_closed()).then_some(())
+                inner
+                    .sockets
+                    .iter()
+                    .any(|socket| !socket.is_closed())
+                    .then_some(())
             })
             .await;
-        assert!(connected.is_some(), "no Socket Mode client connected within {} ms", timeout.as_millis());
+        assert!(
+            connected.is_some(),
+            "no Socket Mode client connected within {} ms",
+            timeout.as_millis()
+        );
     }
 
     /// Sends `payload`, an `event_callback` body, as an `events_api` envelope
@@ -100,7 +114,10 @@ impl FakeSlack {
             });
 
             inner.sockets.retain(|socket| !socket.is_closed());
-            let socket = inner.sockets.first().expect("no Socket Mode client is connected");
+            let socket = inner
+                .sockets
+                .first()
+                .expect("no Socket Mode client is connected");
             socket
                 .send(envelope.to_string())
                 .expect("the Socket Mode client disconnected");
@@ -110,8 +127,14 @@ impl FakeSlack {
 
     /// Waits until the client acknowledged `envelope_id`; returns whether it did.
     pub async fn wait_for_ack(&self, envelope_id: &str, timeout: Duration) -> bool {
-        self.wait_until(timeout, |inner| inner.acks.iter().any(|ack| ack == envelope_id).then_some(()))
-            .await
-            .is_some()
+        self.wait_until(timeout, |inner| {
+            inner
+                .acks
+                .iter()
+                .any(|ack| ack == envelope_id)
+                .then_some(())
+        })
+        .await
+        .is_some()
     }
 }

@@ -57,23 +57,27 @@ fn command(
     pattern: &str,
     run: fn(Arc<Recorder>, Option<String>) -> backoffice_core::command::BoxFuture<Reply>,
 ) -> Command<Arc<Recorder>> {
-    let info = CommandInfo::new(pattern.split(' ').next().unwrap(), pattern, "test command")
-        .access("ops");
+    let info =
+        CommandInfo::new(pattern.split(' ').next().unwrap(), pattern, "test command").access("ops");
     Command::new(info, move |args| {
         let text = args.get("text").map(str::to_owned);
-        Ok(Invocation::new(move |ctx: backoffice_core::Context<Arc<Recorder>>| {
-            let recorder = Arc::clone(ctx.state());
-            recorder.runs.fetch_add(1, Ordering::SeqCst);
-            let reply = run(recorder, text);
-            Box::pin(async move { Ok(reply.await) })
-        }))
+        Ok(Invocation::new(
+            move |ctx: backoffice_core::Context<Arc<Recorder>>| {
+                let recorder = Arc::clone(ctx.state());
+                recorder.runs.fetch_add(1, Ordering::SeqCst);
+                let reply = run(recorder, text);
+                Box::pin(async move { Ok(reply.await) })
+            },
+        ))
     })
 }
 
 /// Builds the test bot: `ping`, `echo <text...>`, `shout` and `block`.
 pub fn bot(recorder: Arc<Recorder>) -> Bot<Arc<Recorder>> {
     Bot::builder(recorder)
-        .command(command("ping", |_, _| Box::pin(async { Reply::new("pong") })))
+        .command(command("ping", |_, _| {
+            Box::pin(async { Reply::new("pong") })
+        }))
         .command(command("echo <text...>", |recorder, text| {
             let text = text.unwrap_or_default();
             recorder.echoed.lock().unwrap().push(text.clone());
@@ -149,7 +153,10 @@ impl Harness {
 
 /// Returns the current Unix time in seconds.
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// Computes Slack's `v0=` signature of `body` at `timestamp`.
@@ -206,7 +213,11 @@ pub async fn get(addr: SocketAddr, path: &str) -> StatusCode {
     let request = Request::get(format!("http://{addr}{path}"))
         .body(String::new())
         .unwrap();
-    client.request(request).await.expect("the adapter answers").status()
+    client
+        .request(request)
+        .await
+        .expect("the adapter answers")
+        .status()
 }
 
 /// Wraps an inner event in an `event_callback` envelope.

@@ -1,0 +1,6 @@
+use backoffice::prelude::*;
+
+#[command("show <subdomain>")]
+struct Show;
+
+fn main() {}
