@@ -12,7 +12,9 @@ async fn command_reply_goes_into_thread() {
     let harness = Harness::start().await;
     let ts = "1700000000.000100";
 
-    let (status, _) = harness.send(&envelope(message(&command_text("ping"), ts))).await;
+    let (status, _) = harness
+        .send(&envelope(message(&command_text("ping"), ts)))
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     let posts = harness.fake.wait_for_posts(1, WAIT).await;
@@ -40,10 +42,15 @@ async fn link_markup_arrives_as_text() {
     let harness = Harness::start().await;
     let text = command_text("echo <http://acme.com|acme.com>");
 
-    harness.send(&envelope(message(&text, "1700000000.000300"))).await;
+    harness
+        .send(&envelope(message(&text, "1700000000.000300")))
+        .await;
 
     let posts = harness.fake.wait_for_posts(1, WAIT).await;
-    assert_eq!(harness.recorder.echoed.lock().unwrap().as_slice(), ["acme.com"]);
+    assert_eq!(
+        harness.recorder.echoed.lock().unwrap().as_slice(),
+        ["acme.com"]
+    );
     assert_eq!(posts[0].text, "acme.com");
 }
 
@@ -51,7 +58,12 @@ async fn link_markup_arrives_as_text() {
 async fn reply_is_escaped() {
     let harness = Harness::start().await;
 
-    harness.send(&envelope(message(&command_text("shout"), "1700000000.000400"))).await;
+    harness
+        .send(&envelope(message(
+            &command_text("shout"),
+            "1700000000.000400",
+        )))
+        .await;
 
     let posts = harness.fake.wait_for_posts(1, WAIT).await;
     assert_eq!(posts[0].text, "&lt;!channel&gt; hello &amp; &lt;@U2&gt;");
@@ -111,7 +123,9 @@ async fn edits_are_ignored() {
 async fn message_without_mention_in_channel_is_ignored() {
     let harness = Harness::start().await;
 
-    harness.send(&envelope(message("ping", "1700000000.000700"))).await;
+    harness
+        .send(&envelope(message("ping", "1700000000.000700")))
+        .await;
 
     assert_only_sentinel_ran(&harness).await;
 }

@@ -17,7 +17,10 @@ async fn redeliveries_run_once() {
     let (status, _) = harness.send(&body).await;
     assert_eq!(status, StatusCode::OK);
     for retry in ["1", "2", "3"] {
-        let headers = [("x-slack-retry-num", retry), ("x-slack-retry-reason", "http_timeout")];
+        let headers = [
+            ("x-slack-retry-num", retry),
+            ("x-slack-retry-reason", "http_timeout"),
+        ];
         let (status, _) = send_signed(harness.handle.local_addr(), &body, &headers).await;
         assert_eq!(status, StatusCode::OK, "retry {retry}");
     }
@@ -30,7 +33,10 @@ async fn redelivery_of_unprocessed_event_runs() {
     let harness = Harness::start().await;
     let body = envelope(message(&command_text("ping"), "1700000000.000150"));
 
-    let headers = [("x-slack-retry-num", "1"), ("x-slack-retry-reason", "http_error")];
+    let headers = [
+        ("x-slack-retry-num", "1"),
+        ("x-slack-retry-reason", "http_error"),
+    ];
     let (status, _) = send_signed(harness.handle.local_addr(), &body, &headers).await;
     assert_eq!(status, StatusCode::OK);
 
