@@ -69,7 +69,7 @@ impl Queue {
                 return Ok(());
             }
         }
-        self.push(incoming, &callback.event_id.to_string())
+        self.push(incoming, callback.event_id.as_ref())
     }
 
     fn push(&self, incoming: Incoming, event_id: &str) -> Result<(), PushError> {
@@ -278,11 +278,14 @@ impl<S: Send + Sync + 'static> Worker<S> {
     }
 }
 
+/// A `(channel, ts)` pair, which identifies a message.
+type MessageKey = (String, String);
+
 /// A bounded set of recently handled `(channel, ts)` pairs; the oldest is
 /// forgotten first.
 struct RecentMessages {
     capacity: usize,
-    entries: Mutex<(HashSet<(String, String)>, VecDeque<(String, String)>)>,
+    entries: Mutex<(HashSet<MessageKey>, VecDeque<MessageKey>)>,
 }
 
 impl RecentMessages {

@@ -68,12 +68,18 @@ pub enum Fault {
     ApiError(String),
 }
 
+/// A message's `(channel, ts)`.
+type MessageKey = (String, String);
+
+/// Emoji names with the users who reacted, in the order they were added.
+type ReactionList = Vec<(String, Vec<String>)>;
+
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
     posts: Vec<Post>,
     /// Reactions by `(channel, ts)`: emoji names with their users, in order.
-    reactions: HashMap<(String, String), Vec<(String, Vec<String>)>>,
+    reactions: HashMap<MessageKey, ReactionList>,
     faults: HashMap<String, VecDeque<Fault>>,
     users: HashMap<String, Value>,
     channels: HashMap<String, Value>,
