@@ -8,11 +8,11 @@ use async_trait::async_trait;
 use backoffice::router::Args;
 use backoffice::{
     command, ChannelInfo, ChannelKind, Command, Context, Destination, Message, Platform,
-    PlatformError, Reaction, ReactionOutcome, UserInfo,
+    PlatformError, Reaction, ReactionOutcome, StoredMessage, UserInfo,
 };
 
-/// A platform that accepts every post and reaction and returns a fixed user,
-/// channel and group for any lookup.
+/// A platform that accepts every post and reaction, stores no message, and
+/// returns a fixed user, channel and group for any lookup.
 struct StubPlatform;
 
 #[async_trait]
@@ -36,6 +36,12 @@ impl Platform for StubPlatform {
 
     async fn reactions(&self, _channel: &str, _ts: &str) -> Result<Vec<Reaction>, PlatformError> {
         Ok(Vec::new())
+    }
+
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
+        Err(PlatformError::NotFound {
+            what: format!("message {ts} in #{channel}"),
+        })
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
@@ -122,6 +128,37 @@ async fn note(subdomain: String, text: String, ctx: Context) -> Result<&'static 
         .await
         .map_err(|error| error.to_string())?;
     Ok("noted")
+}
+
+/// Sets an account's seat count.
+#[command(
+    "set <subdomain> seats to <seats>",
+    access = "backoffice",
+    approvals = 2,
+    expires = "30m",
+    approvers = "leads",
+    dry_run = preview_set_seats
+)]
+async fn set_seats(
+    subdomain: String,
+    ctx: Context<AppState>,
+    seats: u32,
+) -> Result<String, String> {
+    Ok(format!(
+        "{subdomain} now has {seats} seats, billed in {}",
+        ctx.state().currency
+    ))
+}
+
+async fn preview_set_seats(
+    subdomain: String,
+    ctx: Context<AppState>,
+    seats: u32,
+) -> Result<String, String> {
+    Ok(format!(
+        "would give {subdomain} {seats} seats, billed in {}",
+        ctx.state().currency
+    ))
 }
 
 #[tokio::test]
@@ -255,4 +292,68 @@ fn missing_required_argument_is_error() {
         .expect_err("subdomain is missing");
 
     assert_eq!(error.placeholder, "subdomain");
+}
+
+#[test]
+fn info_takes_approval_arguments() {
+    let command = set_seats();
+    let info = command.info();
+
+    assert_eq!(info.approvals, 2);
+    assert_eq!(info.expires, Some(Duration::from_secs(30 * 60)));
+    assert_eq!(info.approvers.as_deref(), Some("leads"));
+    assert_eq!(info.access.as_deref(), Some("backoffice"));
+}
+
+#[test]
+fn info_without_approval_arguments() {
+    let command = set_trial();
+    let info = command.info();
+
+    assert_eq!(info.approvals, 0);
+    assert_eq!(info.expires, None);
+    assert_eq!(info.approvers, None);
+}
+
+#[tokio::test]
+async fn dry_run_and_handler_get_same_arguments() {
+    let command = set_seats();
+    let arguments = args(&[("subdomain", "acme"), ("seats", "12")]);
+
+    let preview = command
+        .prepare(&arguments)
+        .expect("valid arguments")
+        .dry_run(context(AppState { currency: "EUR" }))
+        .expect("the command has a dry run")
+        .await
+        .expect("dry run succeeds");
+    let reply = command
+        .prepare(&arguments)
+        .expect("valid arguments")
+        .run(context(AppState { currency: "EUR" }))
+        .await
+        .expect("handler succeeds");
+
+    assert_eq!(preview.text(), "would give acme 12 seats, billed in EUR");
+    assert_eq!(reply.text(), "acme now has 12 seats, billed in EUR");
+}
+
+#[tokio::test]
+async fn command_without_dry_run_has_none() {
+    let invocation = set_trial()
+        .prepare(&args(&[("subdomain", "acme"), ("number", "5")]))
+        .expect("valid arguments");
+
+    let dry_run = invocation.dry_run(context(AppState { currency: "EUR" }));
+
+    assert!(dry_run.is_none());
+}
+
+#[test]
+fn bad_argument_fails_before_dry_run() {
+    let error = set_seats()
+        .prepare(&args(&[("subdomain", "acme"), ("seats", "twelve")]))
+        .expect_err("`twelve` is not a number");
+
+    assert_eq!(error.placeholder, "seats");
 }

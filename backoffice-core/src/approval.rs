@@ -157,7 +157,18 @@ mod tests {
         let approved = |names: &[&str]| Decision::Approved {
             approved_by: names.iter().map(|n| (*n).into()).collect(),
         };
-        let cases: Vec<(&str, u32, &[&str], &[&str], bool, u64, Decision)> = vec![
+        // Name, others who must approve, approvers, rejecters, whether the
+        // message was edited, seconds after the request was posted, expected decision.
+        type Case = (
+            &'static str,
+            u32,
+            &'static [&'static str],
+            &'static [&'static str],
+            bool,
+            u64,
+            Decision,
+        );
+        let cases: Vec<Case> = vec![
             (
                 "no approvals needed, caller approves",
                 0,

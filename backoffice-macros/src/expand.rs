@@ -7,11 +7,11 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, ItemFn, LitStr, PathArguments, Type};
+use syn::{FnArg, Ident, ItemFn, LitStr, Path, PathArguments, Type};
 
 use crate::attr::{CommandAttr, RawAttr};
 use crate::errors::Errors;
-use crate::signature::{signature_head, Handler};
+use crate::signature::{signature_head, Handler, Param};
 use crate::validate;
 
 /// The generic parameter of the handler when it takes a bare `Context`.
@@ -46,6 +46,9 @@ pub(crate) fn command(args: TokenStream, item: TokenStream) -> TokenStream {
     if let (Some(attr), Some(pattern)) = (&attr, &pattern) {
         validate::check_bindings(pattern, &attr.pattern, &handler, &mut errors);
     }
+    if let Some(attr) = &attr {
+        check_dry_run_is_not_handler(attr, &handler, &mut errors);
+    }
     let description = attr.as_ref().map(|attr| {
         validate::description(
             attr.description.as_ref(),
@@ -74,7 +77,20 @@ fn generate(attr: &CommandAttr, description: &str, handler: &Handler) -> TokenSt
     let pattern = &attr.pattern;
     let description = LitStr::new(description, Span::call_site());
     let access = attr.access.as_ref().map(|role| quote!(.access(#role)));
-    let timeout = attr.timeout.map(duration_tokens);
+    let timeout = attr
+        .timeout
+        .map(|timeout| duration_call("timeout", timeout));
+    let approvals = attr.approvals.map(|count| {
+        let count = Literal::u32_suffixed(count);
+        quote!(.approvals(#count))
+    });
+    let expires = attr
+        .expires
+        .map(|expires| duration_call("expires", expires));
+    let approvers = attr
+        .approvers
+        .as_ref()
+        .map(|role| quote!(.approvers(#role)));
 
     // Mixed-site identifiers cannot clash with the user's parameter names.
     let args = Ident::new("__args", Span::mixed_site());
@@ -97,12 +113,7 @@ fn generate(attr: &CommandAttr, description: &str, handler: &Handler) -> TokenSt
         }
     });
 
-    let call_args = item.sig.inputs.iter().enumerate().map(|(index, _)| {
-        match handler.params.iter().find(|param| param.index == index) {
-            Some(param) => param.ident.to_token_stream(),
-            None => context.to_token_stream(),
-        }
-    });
+    let call_args = call_args(handler, &context, |param| param.ident.clone());
     // A return type that is not a `Result` is reported on the return type,
     // because every token of the `into_outcome` call carries its span. The
     // local may shadow a parameter named `__output`, which is harmless once
@@ -116,6 +127,12 @@ fn generate(attr: &CommandAttr, description: &str, handler: &Handler) -> TokenSt
         let #output = #name(#(#call_args),*).await;
         ::backoffice::__private::IntoOutcome::into_outcome(#output)
     };
+
+    let dry_run = attr
+        .dry_run
+        .as_ref()
+        .map(|path| dry_run(path, handler, &context));
+    let (clone_params, with_dry_run) = dry_run.unzip();
 
     let (outer_attrs, inner_attrs): (Vec<_>, Vec<_>) = item
         .attrs
@@ -141,17 +158,90 @@ fn generate(attr: &CommandAttr, description: &str, handler: &Handler) -> TokenSt
             ::backoffice::__private::Command::new(
                 ::backoffice::__private::CommandInfo::new(#name_text, #pattern, #description)
                     #access
-                    #timeout,
+                    #timeout
+                    #approvals
+                    #expires
+                    #approvers,
                 move |#args: &::backoffice::__private::Args| {
                     #(#parse_params)*
+                    #clone_params
                     ::backoffice::__private::Ok(::backoffice::__private::Invocation::new(
                         move |#context| {
                             ::backoffice::__private::Box::pin(async move { #run })
                         },
-                    ))
+                    )#with_dry_run)
                 },
             )
         }
+    }
+}
+
+/// Returns the arguments of a call with the handler's parameter order: the
+/// context where the handler takes it, and `param_ident(param)` for each
+/// other parameter.
+fn call_args<'a>(
+    handler: &'a Handler,
+    context: &'a Ident,
+    param_ident: impl Fn(&Param) -> Ident + 'a,
+) -> impl Iterator<Item = TokenStream> + 'a {
+    (0..handler.item.sig.inputs.len()).map(move |index| {
+        match handler.params.iter().find(|param| param.index == index) {
+            Some(param) => param_ident(param).to_token_stream(),
+            None => context.to_token_stream(),
+        }
+    })
+}
+
+/// Returns the statements that clone each parsed argument for the dry run,
+/// and the `.with_dry_run(...)` call that passes the clones to `path` in
+/// the handler's parameter order.
+fn dry_run(path: &Path, handler: &Handler, context: &Ident) -> (TokenStream, TokenStream) {
+    // Mixed-site names cannot clash with the user's, and the located span
+    // puts type errors of the dry run's call on the handler's parameter.
+    let clone_ident = |param: &Param| {
+        let name = format!("__dry_run_{}", param.index);
+        Ident::new(&name, Span::mixed_site().located_at(param.ident.span()))
+    };
+
+    let clones = handler.params.iter().map(|param| {
+        let ident = &param.ident;
+        let clone = clone_ident(param);
+        let ty = &param.ty;
+        // The span puts a missing `Clone` impl on the parameter's type.
+        quote_spanned! {ty.span()=>
+            let #clone = <#ty as ::core::clone::Clone>::clone(&#ident);
+        }
+    });
+
+    let args = call_args(handler, context, clone_ident);
+    // A dry run that is not async, or that returns something other than a
+    // `Result`, is reported on the path in the attribute.
+    let span = path.span();
+    let output = Ident::new("__output", span);
+    let run = quote_spanned! {span=>
+        let #output = #path(#(#args),*).await;
+        ::backoffice::__private::IntoOutcome::into_outcome(#output)
+    };
+    let with_dry_run = quote! {
+        .with_dry_run(move |#context| {
+            ::backoffice::__private::Box::pin(async move { #run })
+        })
+    };
+    (quote!(#(#clones)*), with_dry_run)
+}
+
+/// Rejects `dry_run = name` where `name` is the handler itself: inside the
+/// expansion that name resolves to the handler, which would run the change
+/// while claiming to preview it.
+fn check_dry_run_is_not_handler(attr: &CommandAttr, handler: &Handler, errors: &mut Errors) {
+    let Some(path) = &attr.dry_run else {
+        return;
+    };
+    if path.get_ident() == Some(&handler.item.sig.ident) {
+        errors.push(syn::Error::new_spanned(
+            path,
+            "the dry run cannot be the handler itself: write a separate async fn with the same parameters that changes nothing",
+        ));
     }
 }
 
@@ -176,9 +266,11 @@ fn inner_fn(handler: &Handler) -> TokenStream {
     quote!(#sig #block)
 }
 
-fn duration_tokens(duration: Duration) -> TokenStream {
+/// Returns `.method(Duration::from_millis(..))`.
+fn duration_call(method: &str, duration: Duration) -> TokenStream {
+    let method = Ident::new(method, Span::call_site());
     let millis = Literal::u64_suffixed(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
-    quote!(.timeout(::backoffice::__private::Duration::from_millis(#millis)))
+    quote!(.#method(::backoffice::__private::Duration::from_millis(#millis)))
 }
 
 /// Returns a function with the command's name and return type whose body

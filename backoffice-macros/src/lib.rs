@@ -30,6 +30,32 @@ use proc_macro::TokenStream;
 /// let command: Command<AppState> = set_trial();
 /// ```
 ///
+/// A command that changes something important can wait for approval. The
+/// dry run describes the change, the bot posts that description, and the
+/// handler runs once enough approvers have agreed:
+///
+/// ```ignore
+/// /// Refunds an invoice.
+/// #[command(
+///     "refund <invoice> [because <reason...>]",
+///     access = "billing",
+///     approvals = 2,
+///     expires = "30m",
+///     approvers = "billing-leads",
+///     dry_run = preview_refund,
+/// )]
+/// async fn refund(ctx: Context<AppState>, invoice: u64, reason: Option<String>) -> Result<String, Error> {
+///     let amount = ctx.state().billing.refund(invoice, reason.as_deref()).await?;
+///     Ok(format!("refunded {amount} on invoice {invoice}"))
+/// }
+///
+/// /// Describes the refund and changes nothing.
+/// async fn preview_refund(ctx: Context<AppState>, invoice: u64, reason: Option<String>) -> Result<String, Error> {
+///     let amount = ctx.state().billing.amount(invoice).await?;
+///     Ok(format!("will refund {amount} on invoice {invoice} ({})", reason.unwrap_or_default()))
+/// }
+/// ```
+///
 /// # Arguments
 ///
 /// - The pattern, a string literal and the only required argument. Words
@@ -44,8 +70,24 @@ use proc_macro::TokenStream;
 ///   error.
 /// - `timeout = "30s"`: how long the handler may run, as a whole number
 ///   followed by `ms`, `s`, `m` or `h`. Without it the bot's default applies.
+/// - `approvals = 2`: how many people besides the caller must approve a run,
+///   as an integer literal that fits in `u32`. `0`, like leaving it out,
+///   means the command runs without approval. A command with `approvals`
+///   above zero needs `dry_run`.
+/// - `expires = "1h"`: how long a request for approval stays open, written
+///   like `timeout`. Without it a request stays open for one hour.
+/// - `approvers = "role"`: the access role of those who may approve. Without
+///   it the command's own `access` role applies.
+/// - `dry_run = fn_name`: the path of an async fn that describes what the
+///   command would change and changes nothing. The bot shows its reply to
+///   approvers. It takes the same parameters as the handler in the same
+///   order, and returns a `Result` like the handler does. With a bare
+///   `Context` in the handler, make the dry run generic over the state:
+///   `async fn preview<S>(ctx: Context<S>, ...)`.
 ///
-/// Any other key, and any key given twice, is an error.
+/// `expires`, `approvers` and `dry_run` are errors on a command without
+/// `approvals` above zero. Any other key, and any key given twice, is an
+/// error.
 ///
 /// # The function
 ///
@@ -60,6 +102,8 @@ use proc_macro::TokenStream;
 /// - It returns `Result<T, E>` where `T` converts into a `Reply` (`String`,
 ///   `&str` or `Reply`) and `E` implements `Display`. The error's text is
 ///   shown to the person who ran the command.
+/// - With `dry_run`, each parameter's type also implements `Clone`, because
+///   the handler and the dry run each get their own copy of the argument.
 ///
 /// # What it expands to
 ///
@@ -70,6 +114,9 @@ use proc_macro::TokenStream;
 /// except doc comments and `cfg`, which go on the outer function. When the
 /// command runs, each placeholder's value is parsed with `FromStr` before
 /// the handler is called, so a bad value is reported without running it.
+/// Each argument is parsed once. With `dry_run`, the parsed values are
+/// cloned, and the dry run gets the clones while the handler gets the
+/// originals, so the dry run describes the run that approvers allow.
 ///
 /// ```text
 /// pub fn set_trial() -> Command<AppState> {
@@ -77,6 +124,21 @@ use proc_macro::TokenStream;
 ///     Command::new(CommandInfo::new("set_trial", PATTERN, DESCRIPTION)..., |args| {
 ///         /* parse `subdomain` and `days`, then call set_trial */
 ///     })
+/// }
+///
+/// pub fn refund() -> Command<AppState> {
+///     async fn refund(ctx: Context<AppState>, invoice: u64, reason: Option<String>) -> ... { ... }
+///     Command::new(
+///         CommandInfo::new("refund", PATTERN, DESCRIPTION)
+///             .access("billing")
+///             .approvals(2)
+///             .expires(Duration::from_millis(1800000))
+///             .approvers("billing-leads"),
+///         |args| {
+///             /* parse `invoice` and `reason`, and clone them for the dry run */
+///             Ok(Invocation::new(/* call refund */).with_dry_run(/* call preview_refund */))
+///         },
+///     )
 /// }
 /// ```
 #[proc_macro_attribute]

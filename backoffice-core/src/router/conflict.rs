@@ -353,3 +353,58 @@ fn check_pair(
         found.insert(key, example);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literal(word: &str) -> Token {
+        Token::Literal(word.to_owned())
+    }
+
+    fn word() -> Token {
+        Token::Word("w".to_owned())
+    }
+
+    fn rest() -> Token {
+        Token::Rest("r".to_owned())
+    }
+
+    #[test]
+    fn common_message_literals_ignore_case() {
+        let found = common_message(&[literal("Show")], &[literal("sHOW")]);
+        assert_eq!(found.as_deref(), Some("Show"));
+    }
+
+    #[test]
+    fn common_message_different_literals() {
+        assert_eq!(common_message(&[literal("a")], &[literal("b")]), None);
+    }
+
+    #[test]
+    fn common_message_placeholder_takes_literal() {
+        let found = common_message(&[word(), literal("b")], &[literal("a"), word()]);
+        assert_eq!(found.as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn common_message_quoted_span() {
+        let found = common_message(&[word()], &[word(), word(), word()]);
+        assert_eq!(found.as_deref(), Some("\"x x x\""));
+    }
+
+    #[test]
+    fn common_message_rest_takes_several_words() {
+        let found = common_message(
+            &[literal("a"), rest()],
+            &[word(), literal("b"), literal("c")],
+        );
+        assert_eq!(found.as_deref(), Some("a b c"));
+    }
+
+    #[test]
+    fn common_message_empty_forms() {
+        assert_eq!(common_message(&[], &[]).as_deref(), Some(""));
+        assert_eq!(common_message(&[], &[rest()]), None);
+    }
+}

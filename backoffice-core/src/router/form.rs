@@ -9,8 +9,8 @@ use super::Args;
 use crate::pattern::{Pattern, Segment};
 
 // The regular expressions run over bytes with Unicode classes off, because
-// a Unicode `\S` compiles to an automaton several times larger, which made a
-// router over 10,000 commands take gigabytes. White space between words is
+// a Unicode `\S` compiles to an automaton several times larger: a router
+// over 10,000 commands peaked at about twice the memory with it. White space between words is
 // therefore ASCII white space, which is all `normalize` leaves. Literal words
 // keep Unicode case-insensitive matching.
 

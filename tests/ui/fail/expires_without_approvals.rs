@@ -1,0 +1,11 @@
+use backoffice::prelude::*;
+
+/// Deletes an account.
+#[command("delete <subdomain>", expires = "1h")]
+async fn delete(_ctx: Context, subdomain: String) -> Result<String, String> {
+    Ok(subdomain)
+}
+
+fn main() {
+    let _command: Command<()> = delete();
+}
