@@ -8,7 +8,7 @@
 //!   Slack did not act on the request;
 //! - a refused connection is retried with backoff, for reads and writes,
 //!   because the request never reached Slack;
-//! - a `5xx` answer or a timeout is retried only for reads, because a write
+//! - a `5xx` response or a timeout is retried only for reads, because a write
 //!   may have taken effect and repeating it could post a reply twice.
 
 use std::future::Future;
@@ -65,13 +65,13 @@ pub enum Effect {
 /// A failed call, after retries.
 #[derive(Debug)]
 pub enum CallError {
-    /// Slack answered, with an error or an unexpected status.
+    /// Slack responded with an error or an unexpected status.
     Slack(SlackClientError),
-    /// No answer came within the request timeout.
+    /// No response came within the request timeout.
     TimedOut(Duration),
 }
 
-/// How a failed attempt may be retried.
+/// The retry decision for a failed attempt.
 enum Verdict {
     /// Retry after this wait.
     RetryAfter(Duration),

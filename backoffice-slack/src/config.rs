@@ -44,7 +44,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// How Slack delivers events to the adapter.
+/// The way Slack delivers events to the adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// Slack posts events to `POST /slack/events`, signed with the app's
@@ -70,14 +70,14 @@ pub enum ConfigError {
          set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for the HTTP Events API"
     )]
     MissingEventSource,
-    /// A variable holds a value that cannot be used.
+    /// A variable contains a value that cannot be used.
     #[error("invalid {variable} value {value:?}: {reason}")]
     Invalid {
         /// The environment variable or setting.
         variable: &'static str,
         /// The rejected value.
         value: String,
-        /// What a valid value looks like.
+        /// A description of a valid value.
         reason: String,
     },
 }
@@ -90,7 +90,7 @@ pub enum ConfigError {
 pub struct SlackConfig {
     /// The bot token (`SLACK_BOT_TOKEN`, `xoxb-…`).
     pub bot_token: Secret,
-    /// How events arrive.
+    /// The way events arrive.
     pub mode: Mode,
     /// The address of the HTTP server (`BACKOFFICE_LISTEN`).
     pub listen: SocketAddr,

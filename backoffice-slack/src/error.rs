@@ -26,7 +26,7 @@ pub enum SlackError {
     /// `auth.test` failed for another reason.
     #[error("auth.test failed: {message}: check SLACK_API_URL and the network")]
     AuthTest {
-        /// What went wrong.
+        /// The cause.
         message: String,
     },
     /// The HTTP server could not bind its address.
@@ -40,7 +40,7 @@ pub enum SlackError {
     /// The Socket Mode listener could not register the app token.
     #[error("failed to start Socket Mode: {message}: check SLACK_APP_TOKEN")]
     SocketMode {
-        /// What went wrong.
+        /// The cause.
         message: String,
     },
     /// The HTTP server stopped with an error.

@@ -146,7 +146,7 @@ fn log_redelivery(headers: &HeaderMap) {
 fn dispatch(queue: &Queue, event: SlackPushEvent) -> Response {
     match event {
         SlackPushEvent::UrlVerification(verification) => {
-            info!("answered Slack's URL verification");
+            info!("returned the challenge of Slack's URL verification");
             verification.challenge.into_response()
         }
         SlackPushEvent::AppRateLimited(limited) => {

@@ -2,7 +2,7 @@
 //!
 //! Slack expects an acknowledgement within 3 seconds, but a command can take
 //! longer. The HTTP endpoint and Socket Mode therefore only translate an event
-//! and push it into a bounded queue; `N` workers take events from the queue
+//! and push it into a bounded queue. `N` workers take events from the queue
 //! and call [`Bot::handle`]. A full queue rejects the event, and the caller
 //! answers so that Slack redelivers it later.
 //!
@@ -25,7 +25,7 @@ use tracing::{debug, error, warn};
 
 use crate::events::{translate, Incoming};
 
-/// Why an event could not be queued.
+/// A failure to queue an event.
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
     /// Every slot of the queue is taken.
@@ -110,7 +110,7 @@ pub struct Workers {
     queue: Queue,
 }
 
-/// What a shutdown left unfinished.
+/// The work a shutdown left unfinished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Unfinished {
     /// Events still in the queue.

@@ -18,7 +18,7 @@ use crate::error::SlackError;
 use crate::http::Health;
 use crate::queue::{PushError, Queue};
 
-/// What the listener's callbacks need, stored as its user state.
+/// The queue and health flag of the listener's callbacks, stored as its user state.
 struct SocketState {
     queue: Queue,
     health: Health,
@@ -100,7 +100,7 @@ async fn check_app_token(
     })
 }
 
-/// Marks the adapter ready when Slack says `hello` on a new connection.
+/// Marks the adapter ready when Slack sends `hello` on a new connection.
 ///
 /// Generic over the event because slack-morphism 2.31 does not export the
 /// hello event's type; it is inferred from the callback slot.

@@ -37,14 +37,18 @@ async fn user_flags_are_mapped() {
     let platform = connect(&fake).await;
 
     let guest = platform.user("U7").await.unwrap();
-    let gone = platform.user("U8").await.unwrap();
+    let deactivated = platform.user("U8").await.unwrap();
     let robot = platform.user("U9").await.unwrap();
 
-    assert!(guest.is_guest && !guest.deleted && !guest.is_bot);
+    assert!(guest.is_guest);
+    assert!(!guest.deleted);
+    assert!(!guest.is_bot);
     assert_eq!(guest.name, "guest");
-    assert!(gone.deleted && !gone.is_guest);
-    assert_eq!(gone.team, "T9");
-    assert!(robot.is_bot && robot.is_guest);
+    assert!(deactivated.deleted);
+    assert!(!deactivated.is_guest);
+    assert_eq!(deactivated.team, "T9");
+    assert!(robot.is_bot);
+    assert!(robot.is_guest);
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! The fake's Web API: `/api/{method}` over GET (query parameters) or POST
-//! (a JSON body), with realistic answers for the methods the adapter calls.
+//! (a JSON body), with realistic responses for the methods the adapter calls.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -91,7 +91,7 @@ fn ok(mut fields: Value) -> Response {
     Json(fields).into_response()
 }
 
-/// Answers one call and applies its effect to the state.
+/// Applies one call's effect to the state and builds its response.
 fn answer(
     inner: &mut Inner,
     method: &str,

@@ -2,8 +2,8 @@
 //! Socket Mode WebSocket, served on `127.0.0.1` by axum.
 //!
 //! [`FakeSlack`] records every call, keeps reactions and posted messages in
-//! memory, and can be told to fail a method: answer `429` with a
-//! `Retry-After`, answer `5xx`, answer slowly, or return a Slack error code.
+//! memory, and fails a method on request: it returns `429` with a
+//! `Retry-After`, returns `5xx`, responds slowly, or returns a Slack error code.
 //! Tests point a real adapter at [`FakeSlack::api_url`] and wait for calls
 //! with a deadline instead of sleeping.
 //!
@@ -52,7 +52,7 @@ pub struct Post {
     pub ts: String,
 }
 
-/// A failure the fake returns instead of a method's normal answer.
+/// A failure the fake returns instead of a method's normal response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// `429 Too Many Requests` with this `Retry-After`, in seconds. Nothing is done.
@@ -62,7 +62,7 @@ pub enum Fault {
     },
     /// This `5xx` status. Nothing is done.
     ServerError(u16),
-    /// The method does its work, then answers after this delay.
+    /// The method does its work, then responds after this delay.
     Slow(Duration),
     /// `{"ok": false, "error": code}`. Nothing is done.
     ApiError(String),

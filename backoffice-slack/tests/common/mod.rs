@@ -98,7 +98,7 @@ pub fn bot(recorder: Arc<Recorder>) -> Bot<Arc<Recorder>> {
         .expect("the test bot is valid")
 }
 
-/// Starts a fake Slack that knows the test user and channel.
+/// Starts a fake Slack that contains the test user and channel.
 pub async fn fake_slack() -> FakeSlack {
     let fake = FakeSlack::start().await;
     fake.add_user(USER, "alice", json!({}));
@@ -106,7 +106,7 @@ pub async fn fake_slack() -> FakeSlack {
     fake
 }
 
-/// An HTTP-mode config for `fake`, on a free port, with fast retries.
+/// Builds an HTTP-mode config for `fake`, on a free port, with fast retries.
 pub fn http_config(fake: &FakeSlack) -> SlackConfig {
     SlackConfig::http(BOT_TOKEN, SIGNING_SECRET)
         .with_listen(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -234,7 +234,7 @@ pub fn envelope(event: Value) -> String {
     .to_string()
 }
 
-/// A person's `message` event in the test channel.
+/// Builds a person's `message` event in the test channel.
 pub fn message(text: &str, ts: &str) -> Value {
     json!({
         "type": "message",
@@ -247,7 +247,7 @@ pub fn message(text: &str, ts: &str) -> Value {
     })
 }
 
-/// The `app_mention` event of the same message.
+/// Builds the `app_mention` event of the same message.
 pub fn mention(text: &str, ts: &str) -> Value {
     json!({
         "type": "app_mention",
@@ -259,7 +259,7 @@ pub fn mention(text: &str, ts: &str) -> Value {
     })
 }
 
-/// A command addressed to the bot.
+/// Builds a command addressed to the bot.
 pub fn command_text(command: &str) -> String {
     format!("<@{BOT_USER_ID}> {command}")
 }
