@@ -1,0 +1,227 @@
+//! The fake's Web API: `/api/{method}` over GET (query parameters) or POST
+//! (a JSON body), with realistic responses for the methods the adapter calls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::{Call, Fault, Inner, Post, Shared, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID};
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/{method}", any(call))
+        .with_state(shared)
+}
+
+async fn call(
+    State(shared): State<Arc<Shared>>,
+    Path(method): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut params: serde_json::Map<String, Value> = query
+        .into_iter()
+        .map(|(key, value)| (key, Value::String(value)))
+        .collect();
+    if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) {
+        params.extend(fields);
+    }
+    let params = Value::Object(params);
+    let token = bearer_token(&headers);
+
+    let fault = shared.update(|inner| {
+        inner.calls.push(Call {
+            method: method.clone(),
+            params: params.clone(),
+        });
+        inner
+            .faults
+            .get_mut(&method)
+            .and_then(|faults| faults.pop_front())
+    });
+
+    match fault {
+        Some(Fault::RateLimited { retry_after_secs }) => rate_limited(retry_after_secs),
+        Some(Fault::ServerError(status)) => server_error(status),
+        Some(Fault::ApiError(code)) => slack_error(&code),
+        Some(Fault::Slow(delay)) => {
+            let answer = shared
+                .update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr));
+            tokio::time::sleep(delay).await;
+            answer
+        }
+        None => {
+            shared.update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr))
+        }
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(str::to_owned)
+}
+
+fn rate_limited(retry_after_secs: u64) -> Response {
+    let body = Json(json!({ "ok": false, "error": "ratelimited" }));
+    let retry_after = [(header::RETRY_AFTER, retry_after_secs.to_string())];
+    (StatusCode::TOO_MANY_REQUESTS, retry_after, body).into_response()
+}
+
+fn server_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, "fake server error").into_response()
+}
+
+fn slack_error(code: &str) -> Response {
+    Json(json!({ "ok": false, "error": code })).into_response()
+}
+
+fn ok(mut fields: Value) -> Response {
+    if let Some(object) = fields.as_object_mut() {
+        object.insert("ok".to_owned(), Value::Bool(true));
+    }
+    Json(fields).into_response()
+}
+
+/// Applies one call's effect to the state and builds its response.
+fn answer(
+    inner: &mut Inner,
+    method: &str,
+    params: &Value,
+    token: Option<&str>,
+    addr: std::net::SocketAddr,
+) -> Response {
+    let expected_token = if method == "apps.connections.open" {
+        APP_TOKEN
+    } else {
+        BOT_TOKEN
+    };
+    match token {
+        None => return slack_error("not_authed"),
+        Some(token) if token != expected_token => return slack_error("invalid_auth"),
+        Some(_) => {}
+    }
+
+    let text = |name: &str| {
+        params
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match method {
+        "auth.test" => ok(json!({
+            "url": "https://fake.slack.com/",
+            "team": "Fake Workspace",
+            "user": "backoffice",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "BBOT",
+        })),
+        "chat.postMessage" => post_message(inner, params),
+        "reactions.add" => {
+            let (channel, ts, emoji) = (text("channel"), text("timestamp"), text("name"));
+            let key = (channel.clone(), ts.clone());
+            let present = inner.reactions.get(&key).is_some_and(|reactions| {
+                reactions.iter().any(|(name, users)| {
+                    *name == emoji && users.iter().any(|user| user == BOT_USER_ID)
+                })
+            });
+            if present {
+                return slack_error("already_reacted");
+            }
+            add_reaction(inner, &channel, &ts, &emoji, BOT_USER_ID);
+            ok(json!({}))
+        }
+        "reactions.get" => reactions_get(inner, &text("channel"), &text("timestamp")),
+        "users.info" => match inner.users.get(&text("user")) {
+            Some(user) => ok(json!({ "user": user })),
+            None => slack_error("user_not_found"),
+        },
+        "conversations.info" => match inner.channels.get(&text("channel")) {
+            Some(channel) => ok(json!({ "channel": channel })),
+            None => slack_error("channel_not_found"),
+        },
+        "usergroups.users.list" => match inner.groups.get(&text("usergroup")) {
+            Some(users) => ok(json!({ "users": users })),
+            None => slack_error("no_such_subteam"),
+        },
+        "apps.connections.open" => ok(json!({ "url": format!("ws://{addr}/socket") })),
+        _ => slack_error("unknown_method"),
+    }
+}
+
+fn post_message(inner: &mut Inner, params: &Value) -> Response {
+    let field = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
+    let Some(channel) = field("channel") else {
+        return slack_error("channel_not_found");
+    };
+    let Some(text) = field("text") else {
+        return slack_error("no_text");
+    };
+
+    inner.next_ts += 1;
+    let ts = format!("1800000000.{:06}", inner.next_ts);
+    let thread_ts = field("thread_ts");
+    inner.posts.push(Post {
+        channel: channel.clone(),
+        thread_ts: thread_ts.clone(),
+        text: text.clone(),
+        ts: ts.clone(),
+    });
+
+    ok(json!({
+        "channel": channel,
+        "ts": ts,
+        "message": {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": "BBOT",
+            "text": text,
+            "ts": ts,
+            "thread_ts": thread_ts,
+        },
+    }))
+}
+
+fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
+    let key = (channel.to_owned(), ts.to_owned());
+    let reactions: Vec<Value> = inner
+        .reactions
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .map(|(name, users)| json!({ "name": name, "count": users.len(), "users": users }))
+        .collect();
+
+    ok(json!({
+        "type": "message",
+        "channel": channel,
+        "message": {
+            "type": "message",
+            "ts": ts,
+            "text": "",
+            "reactions": reactions,
+        },
+    }))
+}
+
+/// Adds `user`'s `emoji` reaction; a repeated reaction by the same user is kept once.
+pub(super) fn add_reaction(inner: &mut Inner, channel: &str, ts: &str, emoji: &str, user: &str) {
+    let key = (channel.to_owned(), ts.to_owned());
+    let reactions = inner.reactions.entry(key).or_default();
+
+    match reactions.iter_mut().find(|(name, _)| name == emoji) {
+        Some((_, users)) if users.iter().any(|existing| existing == user) => {}
+        Some((_, users)) => users.push(user.to_owned()),
+        None => reactions.push((emoji.to_owned(), vec![user.to_owned()])),
+    }
+}
