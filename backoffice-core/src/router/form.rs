@@ -146,6 +146,9 @@ impl Form {
 
     /// Returns the form's regular expression, compiling it on first use.
     ///
+    /// NOTE: a compiled regular expression is kept for the router's life, so
+    /// memory grows with the number of distinct forms that have won a match.
+    ///
     /// # Panics
     ///
     /// Panics if the regular expression fails to compile. Literal words are
