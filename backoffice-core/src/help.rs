@@ -1,6 +1,8 @@
 //! Help and "did you mean" suggestions, drawn only from the commands a person
 //! may run in the current channel.
 
+use std::borrow::Cow;
+
 use crate::pattern::{Pattern, Segment};
 
 /// One command as help shows it.
@@ -64,18 +66,22 @@ fn render_list<'a>(title: &str, entries: impl Iterator<Item = &'a HelpEntry<'a>>
 }
 
 /// Returns the usage lines of the entries most similar to `text`, best first.
+///
+/// Every entry is scored, so the cost grows with the number of entries.
 pub fn suggest(text: &str, entries: &[HelpEntry<'_>]) -> Vec<String> {
     let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
-    let mut scored: Vec<(f64, String)> = entries
+    let mut scored: Vec<(f64, &Pattern)> = entries
         .iter()
-        .map(|entry| (similarity(&words, entry.pattern), entry.pattern.usage()))
+        .map(|entry| (similarity(&words, entry.pattern), entry.pattern))
         .filter(|(score, _)| *score >= MIN_SIMILARITY)
         .collect();
+
+    // The sort is stable, so equally similar entries keep their order.
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored
         .into_iter()
         .take(MAX_SUGGESTIONS)
-        .map(|(_, usage)| usage)
+        .map(|(_, pattern)| pattern.usage())
         .collect()
 }
 
@@ -83,33 +89,33 @@ pub fn suggest(text: &str, entries: &[HelpEntry<'_>]) -> Vec<String> {
 /// position: a literal word scores its spelling similarity, a placeholder
 /// scores 1 when a word stands in its place.
 fn similarity(words: &[String], pattern: &Pattern) -> f64 {
-    let tokens = required_tokens(pattern);
-    if tokens.is_empty() || words.is_empty() {
+    let mut tokens = 0;
+    let mut total = 0.0;
+
+    for segment in pattern.segments() {
+        let score = match segment {
+            Segment::Literal(literal) => words
+                .get(tokens)
+                .map(|word| strsim::normalized_levenshtein(&lowercase(literal), word)),
+            Segment::Placeholder(_) => words.get(tokens).map(|_| 1.0),
+            Segment::Optional(_) => continue,
+        };
+        total += score.unwrap_or(0.0);
+        tokens += 1;
+    }
+
+    if tokens == 0 || words.is_empty() {
         return 0.0;
     }
-    let total: f64 = tokens
-        .iter()
-        .zip(words)
-        .map(|(token, word)| match token {
-            Some(literal) => strsim::normalized_levenshtein(literal, word),
-            None => 1.0,
-        })
-        .sum();
-    total / tokens.len().max(words.len()) as f64
+    total / tokens.max(words.len()) as f64
 }
 
-/// Returns the pattern's required tokens: `Some(word)` for a literal word,
-/// `None` for a placeholder.
-fn required_tokens(pattern: &Pattern) -> Vec<Option<String>> {
-    pattern
-        .segments()
-        .iter()
-        .filter_map(|segment| match segment {
-            Segment::Literal(word) => Some(Some(word.to_lowercase())),
-            Segment::Placeholder(_) => Some(None),
-            Segment::Optional(_) => None,
-        })
-        .collect()
+/// Lowercases `word`, without a copy when it is lowercase ASCII already.
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if word.is_ascii() && !word.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return Cow::Borrowed(word);
+    }
+    Cow::Owned(word.to_lowercase())
 }
 
 fn literal_words(pattern: &Pattern) -> Vec<String> {

@@ -1,20 +1,22 @@
 //! The router: finds the command whose pattern matches a message.
 //!
-//! All patterns are compiled into one combined matcher, so the cost of a
-//! message does not grow with one regular expression per command. When several
+//! An index over the literal words at the start and end of each pattern
+//! narrows a message down to the few forms that could match it, so the cost
+//! of a message barely grows with the number of commands. When several
 //! commands match, the most specific (most literal words) wins; two commands
 //! that are equally specific and can match the same message are a conflict,
 //! reported when the router is built.
 
 mod conflict;
 mod form;
+mod index;
+mod words;
 
 use std::fmt;
 
-use regex::bytes::{RegexSet, RegexSetBuilder};
-
 use crate::pattern::Pattern;
 use form::Form;
+use index::Index;
 
 /// The values a message gave to a command's placeholders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,27 +75,24 @@ impl fmt::Display for Conflict {
     }
 }
 
-/// The maximum size, in bytes, of the combined regular expression and of
-/// its lazy DFA cache. The automaton of 10,000 commands with 23,333 forms
-/// fits in an eighth of it.
-pub const MAX_REGEX_SIZE: usize = 1 << 30;
-
-/// The combined matcher over every command's pattern.
+/// The matcher over every command's pattern.
 ///
-/// Each pattern expands into its forms, one per choice of optional groups,
-/// and every form is one anchored, case-insensitive regular expression in a
-/// single [`RegexSet`]. Routing a message runs the set once, picks the most
-/// specific allowed form among the matches, then runs that form's own
-/// regular expression for the placeholder values.
+/// Each pattern expands into its forms, one per choice of optional groups.
+/// Routing a message looks its words up in an index over the forms' leading
+/// and trailing literal words, tries the forms found there, most specific
+/// first, and runs the winner's own regular expression for the placeholder
+/// values. That regular expression is compiled the first time its form wins.
 ///
-/// Memory grows with the number of forms: building a router over 10,000
-/// commands (23,333 forms, see the `router_scale` example) peaked at about
-/// 580 MB of resident memory.
+/// NOTE: forms with no literal word before their first placeholder or after
+/// their last one share an index entry with every other such form, and a
+/// message tries each of them in turn. Routing slows down when many
+/// patterns of one bot start with the same literal words and then have only
+/// placeholders and middle literals.
 #[derive(Debug, Clone)]
 pub struct Router {
     patterns: Vec<Pattern>,
     forms: Vec<Form>,
-    set: RegexSet,
+    index: Index,
 }
 
 impl Router {
@@ -102,11 +101,6 @@ impl Router {
     /// # Errors
     ///
     /// Returns every conflict between the patterns.
-    ///
-    /// # Panics
-    ///
-    /// Panics if the combined regular expression exceeds [`MAX_REGEX_SIZE`],
-    /// which takes far more than 10,000 commands.
     pub fn new(patterns: Vec<Pattern>) -> Result<Self, Vec<Conflict>> {
         let forms = expand_all(&patterns);
 
@@ -115,19 +109,11 @@ impl Router {
             return Err(conflicts);
         }
 
-        // Patterns come from the bot's code, not from users, so the limits
-        // that guard against hostile regular expressions are raised. The
-        // lazy DFA needs room for states that each contain every form, or
-        // matching falls back to an engine about a hundred times slower.
-        let set = RegexSetBuilder::new(forms.iter().map(|form| form.regex_source(false)))
-            .size_limit(MAX_REGEX_SIZE)
-            .dfa_size_limit(MAX_REGEX_SIZE)
-            .build()
-            .expect("the combined regular expression of every form compiles");
+        let index = Index::new(&forms);
         Ok(Self {
             patterns,
             forms,
-            set,
+            index,
         })
     }
 
@@ -144,19 +130,38 @@ impl Router {
     pub fn route(&self, text: &str, allowed: impl Fn(usize) -> bool) -> Option<RouteMatch> {
         // The forms' regular expressions do not allow white space at the ends.
         let text = text.trim();
-        let winner = self
-            .set
-            .matches(text.as_bytes())
-            .into_iter()
-            .filter(|&index| allowed(self.forms[index].command))
-            .max_by_key(|&index| (self.forms[index].specificity, std::cmp::Reverse(index)))?;
+        let words = words::split(text);
+        let keys: Vec<_> = words.iter().map(|word| words::fold(word)).collect();
 
-        let form = &self.forms[winner];
+        let mut winner: Option<usize> = None;
+        self.index.visit(&keys, |candidates| {
+            // Each list is ordered best first, so the first allowed match
+            // is the list's best, and a form that ranks below the winner so
+            // far ends the list.
+            for &index in candidates {
+                if winner.is_some_and(|best| self.rank(index) < self.rank(best)) {
+                    return;
+                }
+                let form = &self.forms[index];
+                if form.matches(&words) && allowed(form.command) {
+                    winner = Some(index);
+                    return;
+                }
+            }
+        });
+
+        let form = &self.forms[winner?];
         let captures = form.regex().captures(text.as_bytes())?;
         Some(RouteMatch {
             command: form.command,
             args: form.args(&captures),
         })
+    }
+
+    /// Returns the rank of form `index` among matching forms: the most
+    /// specific wins, then the earliest.
+    fn rank(&self, index: usize) -> (usize, std::cmp::Reverse<usize>) {
+        (self.forms[index].specificity, std::cmp::Reverse(index))
     }
 }
 

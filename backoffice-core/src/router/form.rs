@@ -1,26 +1,24 @@
 //! Forms: the plain token sequences a pattern expands into, one for each
-//! choice of its optional groups, and the regular expression of each.
+//! choice of its optional groups, how a form matches the words of a message,
+//! and the regular expression that extracts its placeholder values.
 
 use std::sync::OnceLock;
 
 use regex::bytes::{Captures, Regex};
 
+use super::words;
 use super::Args;
 use crate::pattern::{Pattern, Segment};
 
 // The regular expressions run over bytes with Unicode classes off, because
-// a Unicode `\S` compiles to an automaton several times larger: a router
-// over 10,000 commands peaked at about twice the memory with it. White space between words is
-// therefore ASCII white space, which is all `normalize` leaves. Literal words
-// keep Unicode case-insensitive matching.
+// a Unicode `\S` compiles to an automaton several times larger. White space
+// between words is therefore ASCII white space, which is all `normalize`
+// leaves. Literal words keep Unicode case-insensitive matching.
 
 /// The regular expression of a `<name>` placeholder: a double-quoted string,
 /// a single-quoted string or one run of non-white-space bytes. The three
 /// alternatives are three capture groups.
 const WORD: &str = r#"(?:"([^"]*)"|'([^']*)'|(\S+))"#;
-
-/// [`WORD`] without capture groups, for the `RegexSet`.
-const WORD_MATCH: &str = r#"(?:"[^"]*"|'[^']*'|\S+)"#;
 
 /// The number of capture groups in [`WORD`].
 const WORD_GROUPS: usize = 3;
@@ -29,8 +27,8 @@ const WORD_GROUPS: usize = 3;
 /// starting and ending with a non-white-space byte.
 const REST: &str = r"(\S(?s:.*\S)?)";
 
-/// [`REST`] without its capture group, for the `RegexSet`.
-const REST_MATCH: &str = r"\S(?s:.*\S)?";
+/// The quote characters that delimit a quoted string.
+const QUOTES: [char; 2] = ['"', '\''];
 
 /// One token of a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +49,9 @@ pub(super) struct Form {
     pub(super) command: usize,
     /// The tokens, in order.
     pub(super) tokens: Vec<Token>,
+    /// The folded literal word of each token (see [`words::fold`]), or
+    /// `None` for a placeholder.
+    pub(super) keys: Vec<Option<String>>,
     /// The number of literal words: the more, the more specific.
     pub(super) specificity: usize,
     /// The form's own regular expression, used for captures. It is compiled
@@ -60,34 +61,84 @@ pub(super) struct Form {
 
 impl Form {
     fn new(command: usize, tokens: Vec<Token>) -> Self {
-        let specificity = tokens
+        let keys: Vec<Option<String>> = tokens
             .iter()
-            .filter(|token| matches!(token, Token::Literal(_)))
-            .count();
+            .map(|token| match token {
+                Token::Literal(word) => Some(words::fold(word).into_owned()),
+                Token::Word(_) | Token::Rest(_) => None,
+            })
+            .collect();
+        let specificity = keys.iter().flatten().count();
         Self {
             command,
             tokens,
+            keys,
             specificity,
             regex: OnceLock::new(),
         }
     }
 
+    /// Returns the folded literal words before the first placeholder.
+    pub(super) fn leading_keys(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map_while(Option::as_deref)
+    }
+
+    /// Returns the folded literal words after the last placeholder, last
+    /// first, or nothing when the form has no placeholder.
+    pub(super) fn trailing_keys(&self) -> impl Iterator<Item = &str> {
+        let has_placeholder = self.keys.iter().any(Option::is_none);
+        self.keys
+            .iter()
+            .rev()
+            .take_while(move |_| has_placeholder)
+            .map_while(Option::as_deref)
+    }
+
+    /// Returns whether the form matches a message split into `words` by
+    /// [`words::split`], exactly as [`Form::regex`] matches the message.
+    ///
+    /// The form is run as an automaton over word positions: a literal takes
+    /// one word, a `<name>` placeholder takes one word or a quoted string
+    /// spanning several, and a `<name...>` placeholder takes one or more.
+    pub(super) fn matches(&self, words: &[&str]) -> bool {
+        let mut reached = vec![false; words.len() + 1];
+        let mut next = vec![false; words.len() + 1];
+        reached[0] = true;
+
+        for (token, key) in self.tokens.iter().zip(&self.keys) {
+            next.fill(false);
+            for start in (0..words.len()).filter(|&start| reached[start]) {
+                match token {
+                    Token::Literal(literal) => {
+                        next[start + 1] |= literal_matches(literal, key.as_deref(), words[start]);
+                    }
+                    Token::Word(_) => {
+                        next[start + 1] = true;
+                        for quote in QUOTES {
+                            if let Some(end) = quoted_span_end(words, start, quote) {
+                                next[end] = true;
+                            }
+                        }
+                    }
+                    Token::Rest(_) => next[start + 1..].fill(true),
+                }
+            }
+            std::mem::swap(&mut reached, &mut next);
+        }
+
+        reached[words.len()]
+    }
+
     /// Returns the anchored regular expression of the form, with a capture
-    /// group for each placeholder when `captures` is true. It runs over the
-    /// bytes of the text.
-    pub(super) fn regex_source(&self, captures: bool) -> String {
-        let (word, rest) = if captures {
-            (WORD, REST)
-        } else {
-            (WORD_MATCH, REST_MATCH)
-        };
+    /// group for each placeholder. It runs over the bytes of the text.
+    pub(super) fn regex_source(&self) -> String {
         let parts: Vec<String> = self
             .tokens
             .iter()
             .map(|token| match token {
                 Token::Literal(literal) => literal_regex(literal),
-                Token::Word(_) => word.to_owned(),
-                Token::Rest(_) => rest.to_owned(),
+                Token::Word(_) => WORD.to_owned(),
+                Token::Rest(_) => REST.to_owned(),
             })
             .collect();
         format!(r"(?-u)^{}$", parts.join(r"\s+"))
@@ -95,14 +146,17 @@ impl Form {
 
     /// Returns the form's regular expression, compiling it on first use.
     ///
+    /// NOTE: a compiled regular expression is kept for the router's life, so
+    /// memory grows with the number of distinct forms that have won a match.
+    ///
     /// # Panics
     ///
-    /// Panics if the regular expression fails to compile, which cannot happen
-    /// once the same source, less its capture groups, compiled into the
-    /// router's `RegexSet`.
+    /// Panics if the regular expression fails to compile. Literal words are
+    /// escaped and placeholders are fixed fragments, so only a pattern far
+    /// beyond the `regex` crate's default size limit could fail.
     pub(super) fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
-            Regex::new(&self.regex_source(true)).expect("the form compiled into the RegexSet")
+            Regex::new(&self.regex_source()).expect("a form's regular expression compiles")
         })
     }
 
@@ -130,6 +184,34 @@ impl Form {
 
         args
     }
+}
+
+/// Returns whether `word` matches the literal word `literal`, whose folded
+/// form is `key`, as [`literal_regex`] matches it.
+fn literal_matches(literal: &str, key: Option<&str>, word: &str) -> bool {
+    if literal.is_ascii() {
+        return word.eq_ignore_ascii_case(literal);
+    }
+    key == Some(words::fold(word).as_ref())
+}
+
+/// Returns the position after a quoted string of two or more words that
+/// starts at `words[start]`, or `None` when there is none. The string opens
+/// with a word that starts with `quote` and has no other, continues with
+/// words without `quote` and closes with a word that ends with `quote` and
+/// has no other. A quoted string within one word is a plain word.
+fn quoted_span_end(words: &[&str], start: usize, quote: char) -> Option<usize> {
+    let tail = words[start].strip_prefix(quote)?;
+    if tail.contains(quote) {
+        return None;
+    }
+
+    let offset = words[start + 1..]
+        .iter()
+        .position(|word| word.contains(quote))?;
+    let close = start + 1 + offset;
+    let head = words[close].strip_suffix(quote)?;
+    (!head.contains(quote)).then_some(close + 1)
 }
 
 /// Returns the case-insensitive regular expression of a literal word. ASCII
@@ -198,6 +280,8 @@ fn token_of(segment: &Segment) -> Option<Token> {
 mod tests {
     use super::*;
 
+    use proptest::prelude::*;
+
     fn shapes(source: &str) -> Vec<String> {
         let pattern = Pattern::parse(source).unwrap();
         expand(0, &pattern)
@@ -240,5 +324,85 @@ mod tests {
         let pattern = Pattern::parse("extend <s> trial [by <n> days]").unwrap();
         let counts: Vec<usize> = expand(0, &pattern).iter().map(|f| f.specificity).collect();
         assert_eq!(counts, [4, 2]);
+    }
+
+    /// Generates a pattern over a few literal words, some of them non-ASCII,
+    /// with placeholders, optional groups and a rest placeholder.
+    fn pattern_source() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            Just("a"),
+            Just("Straße"),
+            Just("k"),
+            Just("<>"),
+            Just("[a <>]"),
+            Just("[b]"),
+        ];
+        (prop::collection::vec(part, 1..5), any::<bool>()).prop_map(|(parts, rest)| {
+            let mut words: Vec<String> = Vec::new();
+            for (index, part) in parts.iter().enumerate() {
+                words.push(part.replace("<>", &format!("<p{index}>")));
+            }
+            if rest {
+                words.push("<rest...>".to_owned());
+            }
+            words.join(" ")
+        })
+    }
+
+    /// Generates a message from words that spell the literals in other
+    /// cases, open and close quoted strings, and separators that `\s`
+    /// matches or does not.
+    fn message() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            Just("a"),
+            Just("A"),
+            Just("b"),
+            Just("STRASSE"),
+            Just("STRA\u{1E9E}E"),
+            Just("\u{17F}tra\u{DF}e"),
+            Just("K"),
+            Just("\u{212A}"),
+            Just("x"),
+            Just("\"x"),
+            Just("x\""),
+            Just("'x"),
+            Just("x'"),
+            Just("\""),
+            Just("'"),
+            Just("\"x\""),
+            Just("\"x'"),
+        ];
+        let separator = prop_oneof![
+            Just(" "),
+            Just("  "),
+            Just("\t"),
+            Just("\x0B"),
+            Just("\u{a0}"),
+        ];
+        prop::collection::vec((separator, word), 0..7).prop_map(|pieces| {
+            pieces
+                .into_iter()
+                .map(|(separator, word)| format!("{separator}{word}"))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn matches_agrees_with_regex(source in pattern_source(), text in message()) {
+            let pattern = Pattern::parse(&source).unwrap();
+            let text = text.trim();
+            let words = words::split(text);
+            for form in expand(0, &pattern) {
+                let expected = form.regex().is_match(text.as_bytes());
+                prop_assert_eq!(
+                    form.matches(&words),
+                    expected,
+                    "form {:?} on {:?}",
+                    form.regex_source(),
+                    text
+                );
+            }
+        }
     }
 }
