@@ -10,6 +10,7 @@ pub mod access;
 pub mod approval;
 pub mod args;
 pub mod audit;
+pub mod check;
 pub mod command;
 pub mod console;
 pub mod context;
@@ -23,6 +24,7 @@ pub mod router;
 pub mod testing;
 
 pub use access::{AccessPolicy, ConsoleAccess, Rule};
+pub use check::{check, Report};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
 pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};
