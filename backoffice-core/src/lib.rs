@@ -6,6 +6,8 @@
 //! markup, the [`router`] finds the [`Command`], the [`access`] policy decides
 //! whether the caller may run it here, and the [`dispatch`]er runs it.
 
+#![deny(missing_docs)]
+
 pub mod access;
 pub mod approval;
 pub mod args;

@@ -1,1 +1,3 @@
 //! The Slack adapter of `backoffice`.
+
+#![deny(missing_docs)]
