@@ -53,6 +53,20 @@ pub use backoffice_macros::command;
 #[cfg(feature = "slack")]
 pub use backoffice_slack as slack;
 
+/// The guides in `docs/`, compiled as doctests so that their examples stay
+/// correct.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../docs/writing-commands.md")]
+    struct WritingCommands;
+
+    #[doc = include_str!("../docs/approvals.md")]
+    struct Approvals;
+
+    #[doc = include_str!("../docs/access-control.md")]
+    struct AccessControl;
+}
+
 /// An error a handler can return: any error type, or a `String` or `&str`
 /// turned into one with `?` or `.into()`. Its text is shown to the person who
 /// ran the command.
