@@ -65,6 +65,9 @@ mod guides {
 
     #[doc = include_str!("../docs/access-control.md")]
     struct AccessControl;
+
+    #[doc = include_str!("../docs/console.md")]
+    struct Console;
 }
 
 /// An error a handler can return: any error type, or a `String` or `&str`
