@@ -48,7 +48,7 @@ async fn plan_disable(_ctx: Context<Accounts>, name: String) -> Result<String, E
     Ok(format!("I would disable {name}."))
 }
 
-/// The bot's configuration, shared by `main` and the tests.
+/// Configures the bot, for `main` and the tests alike.
 fn bot() -> BotBuilder<Accounts> {
     let accounts = Accounts::default();
     accounts.active.lock().unwrap().insert("acme".into(), true);
