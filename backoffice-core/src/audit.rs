@@ -4,7 +4,8 @@
 //! The channel history already shows what happened in Slack; the audit trail
 //! is the same record in a form a team can ship to its log store. To write it
 //! to a file as JSON lines, add a `tracing_subscriber` layer with
-//! `.json()` and a filter on this target (see the deployment guide).
+//! `.json()` and a filter on this target, as the access-control guide in the
+//! repository's `docs/` folder shows.
 
 use tracing::info;
 

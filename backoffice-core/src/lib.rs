@@ -6,10 +6,13 @@
 //! markup, the [`router`] finds the [`Command`], the [`access`] policy decides
 //! whether the caller may run it here, and the [`dispatch`]er runs it.
 
+#![deny(missing_docs)]
+
 pub mod access;
 pub mod approval;
 pub mod args;
 pub mod audit;
+pub mod check;
 pub mod command;
 pub mod console;
 pub mod context;
@@ -23,6 +26,7 @@ pub mod router;
 pub mod testing;
 
 pub use access::{AccessPolicy, ConsoleAccess, Rule};
+pub use check::{check, Report};
 pub use command::{ArgError, Command, CommandInfo, HandlerError, Invocation, Reply};
 pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};

@@ -2,6 +2,8 @@
 //!
 //! Bot authors use it through the `backoffice` crate, which re-exports it.
 
+#![deny(missing_docs)]
+
 mod attr;
 mod errors;
 mod expand;

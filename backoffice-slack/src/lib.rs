@@ -17,6 +17,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 mod client;
 pub mod config;
 mod error;

@@ -18,9 +18,10 @@ use std::time::Duration;
 use tracing::warn;
 
 use crate::access::{AccessPolicy, Rule};
-use crate::command::{Command, CommandInfo};
+use crate::check::{CommandConflict, Report};
+use crate::command::Command;
 use crate::error::DispatchError;
-use crate::router::{Conflict, Router};
+use crate::router::Router;
 
 /// The reaction the bot adds to a message it has taken, unless configured otherwise.
 pub const DEFAULT_HANDLED_MARKER: &str = "eyes";
@@ -63,11 +64,11 @@ pub enum Outcome {
 pub enum BuildError {
     /// Two or more commands can match the same message equally well.
     #[error("{}", list_conflicts(.0))]
-    Conflicts(Vec<Conflict>),
+    Conflicts(Vec<CommandConflict>),
 }
 
-fn list_conflicts(conflicts: &[Conflict]) -> String {
-    let lines: Vec<String> = conflicts.iter().map(Conflict::to_string).collect();
+fn list_conflicts(conflicts: &[CommandConflict]) -> String {
+    let lines: Vec<String> = conflicts.iter().map(CommandConflict::to_string).collect();
     lines.join("\n")
 }
 
@@ -157,6 +158,30 @@ impl<S> BotBuilder<S> {
         self
     }
 
+    /// Checks the commands and access roles added so far: every pair of
+    /// commands that match the same message equally well, and every command
+    /// that runs nowhere because its access role is missing or bound to
+    /// nothing. [`build`](Self::build) runs the same check.
+    ///
+    /// Call it in a unit test, so that a command without a rule fails the
+    /// test instead of only logging a warning:
+    ///
+    /// ```
+    /// # use backoffice_core::{Bot, Command, CommandInfo, Invocation, Reply, Rule};
+    /// # fn all_commands() -> Vec<Command<()>> {
+    /// #     let info = CommandInfo::new("ping", "ping", "Replies pong").access("ops");
+    /// #     vec![Command::new(info, |_| Ok(Invocation::new(|_| Box::pin(async { Ok(Reply::new("pong")) }))))]
+    /// # }
+    /// let report = Bot::builder(())
+    ///     .commands(all_commands())
+    ///     .role("ops", Rule::channels(["ops"]))
+    ///     .check();
+    /// assert!(report.is_ok(), "{report}");
+    /// ```
+    pub fn check(&self) -> Report {
+        crate::check::check(&self.commands, &self.policy)
+    }
+
     /// Builds the bot, and warns through `tracing` about every command that
     /// runs nowhere because its access role is bound to nothing.
     ///
@@ -166,10 +191,17 @@ impl<S> BotBuilder<S> {
     /// match the same message equally well, with an example message.
     pub fn build(self) -> Result<Bot<S>, BuildError> {
         let patterns = self.commands.iter().map(|c| c.pattern().clone()).collect();
-        let router = Router::new(patterns).map_err(BuildError::Conflicts)?;
-        for command in &self.commands {
-            warn_if_unbound(command.info(), &self.policy);
+        let (router, conflicts) = match Router::new(patterns) {
+            Ok(router) => (Some(router), Vec::new()),
+            Err(conflicts) => (None, conflicts),
+        };
+        let report = Report::new(&self.commands, conflicts, &self.policy);
+        for unbound in report.unbound() {
+            warn!(command = %unbound.command, "{unbound}");
         }
+        let Some(router) = router else {
+            return Err(BuildError::Conflicts(report.into_conflicts()));
+        };
         let inner = Inner {
             state: Arc::new(self.state),
             commands: self.commands,
@@ -182,18 +214,6 @@ impl<S> BotBuilder<S> {
         Ok(Bot {
             inner: Arc::new(inner),
         })
-    }
-}
-
-fn warn_if_unbound(info: &CommandInfo, policy: &AccessPolicy) {
-    match info.access.as_deref() {
-        None => {
-            warn!(command = %info.name, "command has no access role, so it runs nowhere; add `access = \"ROLE\"` to its attribute")
-        }
-        Some(role) if policy.rule(role).is_none() => {
-            warn!(command = %info.name, role, "command's access role is bound to nothing, so it runs nowhere; bind it with `.role(\"{role}\", Rule::channels([...]))`")
-        }
-        Some(_) => {}
     }
 }
 
