@@ -200,7 +200,7 @@ fn bad_number_gives_arg_error() {
     assert_eq!(error.value, "many");
     assert_eq!(
         error.to_string(),
-        "`many` is not a whole number of zero or more"
+        "`many` is not a whole number from 0 to 4294967295"
     );
 }
 

@@ -202,7 +202,7 @@ async fn set_trial_bad_number() {
     );
     assert_eq!(
         exchange.replies,
-        ["`many` is not a whole number of zero or more.\nUsage: `set <subdomain> trial remaining to <number> days`"]
+        ["`many` is not a whole number from 0 to 4294967295.\nUsage: `set <subdomain> trial remaining to <number> days`"]
     );
 }
 
@@ -331,7 +331,11 @@ async fn disable_account_after_approval() {
         .kit
         .react("UANN", BACKOFFICE, &request.ts, APPROVE)
         .await;
-    assert_eq!(caller.outcome, Outcome::Pending);
+    assert!(
+        matches!(caller.outcome, Outcome::Pending { .. }),
+        "{:?}",
+        caller.outcome
+    );
     assert_eq!(harness.account("globex").unwrap().status, "active");
 
     let other = harness
@@ -408,7 +412,11 @@ async fn delete_account_needs_two_others() {
         .kit
         .react("UBOB", DEVELOPERS, &request.ts, APPROVE)
         .await;
-    assert_eq!(first.outcome, Outcome::Pending);
+    assert!(
+        matches!(first.outcome, Outcome::Pending { .. }),
+        "{:?}",
+        first.outcome
+    );
     assert!(harness.account("initech").is_some());
 
     let second = harness
@@ -476,7 +484,11 @@ async fn guest_approval_does_not_count() {
         .kit
         .react("UGUS", DEVELOPERS, &request.ts, APPROVE)
         .await;
-    assert_eq!(guest.outcome, Outcome::Pending);
+    assert!(
+        matches!(guest.outcome, Outcome::Pending { .. }),
+        "{:?}",
+        guest.outcome
+    );
     assert!(harness.account("initech").is_some());
 }
 

@@ -150,13 +150,32 @@ where
 /// understands.
 fn describe_expected<T>(name: &str, error: &str) -> String {
     let type_name = std::any::type_name::<T>();
+    if let Some((min, max)) = integer_range(type_name) {
+        return format!("a whole number from {min} to {max}");
+    }
     match type_name {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number of zero or more".into(),
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".into(),
         "f32" | "f64" => "a number".into(),
         "bool" => "`true` or `false`".into(),
         _ => format!("a valid <{name}>: {error}"),
     }
+}
+
+/// Returns the smallest and largest value of a primitive integer type, by name.
+fn integer_range(type_name: &str) -> Option<(i128, u128)> {
+    let range = match type_name {
+        "u8" => (0, u128::from(u8::MAX)),
+        "u16" => (0, u128::from(u16::MAX)),
+        "u32" => (0, u128::from(u32::MAX)),
+        "u64" | "usize" => (0, u128::from(u64::MAX)),
+        "u128" => (0, u128::MAX),
+        "i8" => (i128::from(i8::MIN), i8::MAX as u128),
+        "i16" => (i128::from(i16::MIN), i16::MAX as u128),
+        "i32" => (i128::from(i32::MIN), i32::MAX as u128),
+        "i64" | "isize" => (i128::from(i64::MIN), i64::MAX as u128),
+        "i128" => (i128::MIN, i128::MAX as u128),
+        _ => return None,
+    };
+    Some(range)
 }
 
 /// Runs a prepared command with its context.

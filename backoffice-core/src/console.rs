@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use crate::dispatch::Bot;
+use crate::dispatch::{Bot, Outcome};
 use crate::platform::{
     ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
     ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
@@ -29,7 +29,8 @@ pub const CONSOLE_TEAM: &str = "console";
 const CONTROLS: &str = "Console controls:\n\
     /channel NAME   switch to channel NAME\n\
     /user NAME      switch to user NAME\n\
-    /react EMOJI    react with EMOJI on your last message, as the current user\n\
+    /react EMOJI    react with EMOJI on the last message typed here, whoever sent it,\n\
+    \x20               as the current user\n\
     \x20               (`/react white_check_mark` approves, `/react x` rejects)\n\
     /help           show these controls\n\
     Any other line is a message to the bot; type `help` for its commands.";
@@ -279,7 +280,7 @@ where
             session.channel.as_str(),
             session.channel_kind(),
             session.user.as_str(),
-            line,
+            without_typed_mention(line),
             platform.next_ts(),
         );
         if let ConsoleMode::Operator { os_user } = &session.mode {
@@ -316,9 +317,56 @@ async fn react<S: Send + Sync + 'static>(
         return platform.write_line(&format!("{} already reacted with :{emoji}:.", session.user));
     }
     let event = ReactionEvent::new(&message.channel, &message.ts, &session.user, emoji, true);
-    bot.handle_reaction(Arc::clone(platform) as Arc<dyn Platform>, event)
+    let outcome = bot
+        .handle_reaction(Arc::clone(platform) as Arc<dyn Platform>, event)
         .await;
-    Ok(())
+    match reaction_feedback(&outcome) {
+        Some(feedback) => platform.write_line(&feedback),
+        None => Ok(()),
+    }
+}
+
+/// Returns what to show after a reaction that posted nothing itself: in
+/// Slack people see the reaction, in the console they would see nothing.
+fn reaction_feedback(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Pending {
+            caller_approved,
+            missing,
+        } => {
+            let mut waiting = Vec::new();
+            if !caller_approved {
+                waiting.push("the caller's own approval".to_owned());
+            }
+            if *missing > 0 {
+                let people = if *missing == 1 { "person" } else { "people" };
+                waiting.push(format!("{missing} more {people}"));
+            }
+            Some(format!(
+                "Reaction recorded. The request still needs {}.",
+                waiting.join(" and ")
+            ))
+        }
+        Outcome::Ignored => {
+            Some("Reaction recorded. That message is not waiting for approval.".into())
+        }
+        Outcome::AlreadyHandled => {
+            Some("Reaction recorded. That request was already decided.".into())
+        }
+        _ => None,
+    }
+}
+
+/// Drops a typed `@backoffice` in front of a command, which people copy from
+/// Slack, where the mention is required.
+fn without_typed_mention(line: &str) -> &str {
+    let mention = format!("@{CONSOLE_BOT_USER}");
+    match line.get(..mention.len()) {
+        Some(start) if start.eq_ignore_ascii_case(&mention) => line[mention.len()..]
+            .trim_start_matches([':', ','])
+            .trim_start(),
+        _ => line,
+    }
 }
 
 /// Returns the refusal for a control line that operator mode does not allow.
@@ -376,6 +424,36 @@ mod tests {
         assert_eq!(apply_control(&mut session, "user bob"), "You are now bob.");
         assert_eq!(session.user, "bob");
         assert!(apply_control(&mut session, "fly").starts_with("Unknown console control `/fly`"));
+    }
+
+    #[test]
+    fn typed_mention_dropped() {
+        assert_eq!(
+            without_typed_mention("@backoffice show account acme"),
+            "show account acme"
+        );
+        assert_eq!(without_typed_mention("@Backoffice: help"), "help");
+        assert_eq!(
+            without_typed_mention("show @backoffice"),
+            "show @backoffice"
+        );
+    }
+
+    #[test]
+    fn pending_feedback_names_what_is_missing() {
+        let both = reaction_feedback(&Outcome::Pending {
+            caller_approved: false,
+            missing: 2,
+        });
+        assert_eq!(both.as_deref(), Some("Reaction recorded. The request still needs the caller's own approval and 2 more people."));
+        let one = reaction_feedback(&Outcome::Pending {
+            caller_approved: true,
+            missing: 1,
+        });
+        assert_eq!(
+            one.as_deref(),
+            Some("Reaction recorded. The request still needs 1 more person.")
+        );
     }
 
     #[test]

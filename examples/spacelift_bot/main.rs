@@ -19,6 +19,7 @@
 mod commands;
 mod db;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -41,11 +42,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_logging(if slack.is_some() { "info" } else { "warn" });
+    init_logging(if slack.is_some() { "info" } else { "error" });
     match run(slack).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error}");
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
@@ -155,5 +155,6 @@ fn init_logging(default_level: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }

@@ -157,7 +157,16 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 .unwrap_or_else(|| id.clone())
         };
         let (failure, approvers) = match decision {
-            Decision::Pending { .. } => return Outcome::Pending,
+            Decision::Pending {
+                caller_approved,
+                missing,
+                ..
+            } => {
+                return Outcome::Pending {
+                    caller_approved,
+                    missing,
+                }
+            }
             Decision::Approved { approved_by } => {
                 let approvers: Vec<String> = approved_by.iter().map(name).collect();
                 return self

@@ -48,7 +48,12 @@ pub enum Outcome {
     /// The command needs approval: its dry run was posted.
     AwaitingApproval,
     /// A reaction changed a request that still waits for approvals.
-    Pending,
+    Pending {
+        /// Whether the caller has approved their own request.
+        caller_approved: bool,
+        /// How many more people besides the caller must approve.
+        missing: u32,
+    },
     /// The command ran and succeeded.
     Ran {
         /// The command's handler name.
