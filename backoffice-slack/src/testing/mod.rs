@@ -84,6 +84,7 @@ struct Inner {
     users: HashMap<String, Value>,
     channels: HashMap<String, Value>,
     groups: HashMap<String, Vec<String>>,
+    enterprise: Option<String>,
     next_ts: u64,
     sockets: Vec<mpsc::UnboundedSender<String>>,
     acks: Vec<String>,
@@ -198,6 +199,29 @@ impl FakeSlack {
         merge(&mut channel, flags);
         self.shared
             .update(|inner| inner.channels.insert(id.to_owned(), channel));
+    }
+
+    /// Renames a channel added with [`FakeSlack::add_channel`], as a person
+    /// renaming it in Slack would.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the channel was never added.
+    pub fn rename_channel(&self, id: &str, name: &str) {
+        self.shared.update(|inner| {
+            let channel = inner
+                .channels
+                .get_mut(id)
+                .unwrap_or_else(|| panic!("rename_channel: no channel {id}"));
+            channel["name"] = Value::String(name.to_owned());
+        });
+    }
+
+    /// Makes `auth.test` return `enterprise_id`, as on Enterprise Grid. Call
+    /// it before the adapter connects.
+    pub fn set_enterprise(&self, enterprise_id: &str) {
+        self.shared
+            .update(|inner| inner.enterprise = Some(enterprise_id.to_owned()));
     }
 
     /// Adds a user group that `usergroups.users.list` returns.
