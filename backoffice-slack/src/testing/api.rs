@@ -237,15 +237,20 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
         .map(|(name, users)| json!({ "name": name, "count": users.len(), "users": users }))
         .collect();
 
+    let mut message = json!({
+        "type": "message",
+        "ts": ts,
+        "text": "",
+        "reactions": reactions,
+    });
+    if let Some((user, text)) = inner.messages.get(&key) {
+        message["user"] = Value::String(user.clone());
+        message["text"] = Value::String(text.clone());
+    }
     ok(json!({
         "type": "message",
         "channel": channel,
-        "message": {
-            "type": "message",
-            "ts": ts,
-            "text": "",
-            "reactions": reactions,
-        },
+        "message": message,
     }))
 }
 

@@ -85,6 +85,8 @@ struct Inner {
     channels: HashMap<String, Value>,
     groups: HashMap<String, Vec<String>>,
     enterprise: Option<String>,
+    /// Messages people posted, by `(channel, ts)`: the author and the text.
+    messages: HashMap<MessageKey, (String, String)>,
     next_ts: u64,
     sockets: Vec<mpsc::UnboundedSender<String>>,
     acks: Vec<String>,
@@ -229,6 +231,15 @@ impl FakeSlack {
         let members = members.iter().map(|member| member.to_string()).collect();
         self.shared
             .update(|inner| inner.groups.insert(id.to_owned(), members));
+    }
+
+    /// Stores a person's message, so that `reactions.get` returns its author
+    /// and text, as Slack does for a command message that awaits approval.
+    pub fn add_message(&self, channel: &str, ts: &str, user: &str, text: &str) {
+        let key = (channel.to_owned(), ts.to_owned());
+        let message = (user.to_owned(), text.to_owned());
+        self.shared
+            .update(|inner| inner.messages.insert(key, message));
     }
 
     /// Adds `user`'s `emoji` reaction to a message, as a person reacting would.
