@@ -59,9 +59,9 @@ impl Rule {
     ///
     /// IDs are safer: a channel can be renamed, and a new channel can take
     /// an old name. On Slack a name stands for the channel that had it when
-    /// the adapter last listed channels, so after a rename the old name keeps
-    /// matching the renamed channel until the next refresh, and then matches
-    /// whichever channel has the name (or none).
+    /// the adapter last listed channels. After a rename, the old name keeps
+    /// matching the renamed channel until the next listing, and then matches
+    /// whichever channel has the name, or none.
     pub fn channels<I, T>(channels: I) -> Self
     where
         I: IntoIterator<Item = T>,

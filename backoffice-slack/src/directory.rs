@@ -1,4 +1,4 @@
-//! What the adapter remembers about Slack between messages: caches of
+//! The adapter's memory of Slack between messages: caches of
 //! `users.info`, `conversations.info` and `usergroups.users.list`, and the
 //! channel directory that resolves the channel names in access rules to IDs.
 //!
@@ -15,8 +15,8 @@ use backoffice_core::{ChannelInfo, ChannelName, UserInfo};
 
 use crate::config::SlackConfig;
 
-/// A map from keys to values that expire `ttl` after they were stored and
-/// holds at most `capacity` entries. A zero `ttl` or `capacity` stores nothing.
+/// A map from keys to values that expire `ttl` after they were stored, with
+/// at most `capacity` entries. A zero `ttl` or `capacity` stores nothing.
 #[derive(Debug)]
 pub(crate) struct Cache<V> {
     ttl: Duration,

@@ -20,15 +20,14 @@ use crate::error::SlackError;
 use crate::events::channel_kind;
 use crate::text::{escape_and_split, MAX_MESSAGE_CHARS};
 
-/// The most channels one `conversations.list` page returns; Slack recommends
-/// no more than 200.
+/// The maximum number of channels requested per `conversations.list` page.
 const CHANNEL_PAGE_SIZE: u16 = 200;
 
 /// The Slack implementation of [`Platform`], on slack-morphism's Web API client.
 ///
 /// It caches users, channels and user group members for the intervals set in
-/// [`SlackConfig`], and resolves the channel names in access rules to IDs
-/// from `conversations.list`; see [`SlackPlatform::refresh_channel_names`].
+/// [`SlackConfig`]. It resolves the channel names in access rules to IDs from
+/// `conversations.list`, as [`SlackPlatform::refresh_channel_names`] describes.
 ///
 /// Cheap to clone: clones share the HTTP client and the caches.
 #[derive(Clone)]
@@ -131,7 +130,7 @@ impl SlackPlatform {
     /// The adapter calls this at start-up and every
     /// [`SlackConfig::channel_names_refresh`]. Between two calls a name keeps
     /// standing for the channel that had it, even if that channel was
-    /// renamed; a name that two channels share matches neither. Archived
+    /// renamed. A name that two channels share matches neither. Archived
     /// channels are left out.
     ///
     /// # Errors
