@@ -3,6 +3,11 @@
 //! A command names an access role; the bot's configuration binds each role to
 //! a [`Rule`] at run time. A rule lists channels (by ID or by name), and may
 //! narrow them to users and user groups. A role bound to nothing runs nowhere.
+//!
+//! How a channel name matches depends on the platform, through
+//! [`Platform::resolve_channel`](crate::Platform::resolve_channel): the Slack
+//! adapter resolves names to IDs from its channel list, while the console and
+//! the test kit compare names with the channel's current name.
 
 use std::collections::{HashMap, HashSet};
 
@@ -50,8 +55,13 @@ pub enum ConsoleAccess {
 
 impl Rule {
     /// Creates a rule that allows everyone in the given channels, named by ID
-    /// (`C…`, `G…`) or by name (`backoffice`, with or without `#`). IDs are
-    /// safer: a channel can be renamed, and a new channel can take an old name.
+    /// (`C…`, `G…`) or by name (`backoffice`, with or without `#`).
+    ///
+    /// IDs are safer: a channel can be renamed, and a new channel can take
+    /// an old name. On Slack a name stands for the channel that had it when
+    /// the adapter last listed channels. After a rename, the old name keeps
+    /// matching the renamed channel until the next listing, and then matches
+    /// whichever channel has the name, or none.
     pub fn channels<I, T>(channels: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -129,6 +139,11 @@ impl Rule {
         &self.groups
     }
 
+    /// Returns the channels this rule names, by ID or by name, without `#`.
+    pub fn channel_names(&self) -> &[String] {
+        &self.channels
+    }
+
     /// Decides whether `facts` satisfy this rule.
     pub fn allows(&self, facts: &Facts) -> Result<(), Denial> {
         self.check_person(facts)?;
@@ -169,7 +184,7 @@ impl Rule {
         let listed = self
             .channels
             .iter()
-            .any(|c| *c == channel.id || (!channel.name.is_empty() && *c == channel.name));
+            .any(|c| *c == channel.id || facts.channel_names.contains(c));
         if listed {
             Ok(())
         } else {
@@ -198,10 +213,55 @@ pub struct Facts {
     pub user: UserInfo,
     /// The channel.
     pub channel: ChannelInfo,
+    /// The channel names, among those the rules name, that stand for this
+    /// channel on the platform. See [`Platform::resolve_channel`](crate::Platform::resolve_channel).
+    pub channel_names: HashSet<String>,
     /// The user groups, among those the rules name, that the author belongs to.
     pub groups: HashSet<String>,
     /// Whether the author belongs to another organisation than the bot's workspace.
     pub external: bool,
+}
+
+impl Facts {
+    /// Creates the facts of `user` in `channel`, where the channel's current
+    /// name stands for it, with no groups and not external.
+    pub fn new(user: UserInfo, channel: ChannelInfo) -> Self {
+        let channel_names = Some(channel.name.clone())
+            .filter(|name| !name.is_empty())
+            .into_iter()
+            .collect();
+        Self {
+            user,
+            channel,
+            channel_names,
+            groups: HashSet::new(),
+            external: false,
+        }
+    }
+}
+
+/// Decides whether `user` belongs to another organisation than the bot.
+///
+/// A user whose organisation (`enterprise`, a Slack Enterprise Grid ID)
+/// is the bot's is not external, whatever their workspace. Otherwise the
+/// user is external when their workspace, or the workspace the message was
+/// posted in, differs from the bot's. Without a bot workspace (the console),
+/// nobody is external.
+pub fn is_external(
+    bot_team: Option<&str>,
+    bot_enterprise: Option<&str>,
+    user: &UserInfo,
+    message_team: &str,
+) -> bool {
+    let Some(bot_team) = bot_team else {
+        return false;
+    };
+    let same_enterprise =
+        bot_enterprise.is_some_and(|enterprise| user.enterprise.as_deref() == Some(enterprise));
+    if same_enterprise {
+        return false;
+    }
+    user.team != bot_team || message_team != bot_team
 }
 
 /// Why a rule denied access.
@@ -251,6 +311,13 @@ impl AccessPolicy {
         self.roles.get(role)
     }
 
+    /// Returns every channel ID or name that some rule names.
+    pub fn channel_names(&self) -> impl Iterator<Item = &str> {
+        self.roles
+            .values()
+            .flat_map(|rule| rule.channel_names().iter().map(String::as_str))
+    }
+
     /// Returns every user group ID that some rule names.
     pub fn group_ids(&self) -> impl Iterator<Item = &str> {
         self.roles
@@ -272,12 +339,7 @@ mod tests {
     use super::*;
 
     fn facts(channel: ChannelInfo) -> Facts {
-        Facts {
-            user: UserInfo::member("U1", "ada", "T1"),
-            channel,
-            groups: HashSet::new(),
-            external: false,
-        }
+        Facts::new(UserInfo::member("U1", "ada", "T1"), channel)
     }
 
     fn public(id: &str, name: &str) -> ChannelInfo {
@@ -293,6 +355,59 @@ mod tests {
             rule.allows(&facts(public("C9", "general"))),
             Err(Denial::Channel)
         );
+    }
+
+    #[test]
+    fn channel_name_matches_only_when_it_stands_for_the_channel() {
+        let rule = Rule::channels(["ops"]);
+        let mut renamed = facts(public("C1", "ops-old"));
+        renamed.channel_names.insert("ops".into());
+        assert_eq!(rule.allows(&renamed), Ok(()));
+
+        let mut taken_over = facts(public("C2", "ops"));
+        taken_over.channel_names.clear();
+        assert_eq!(rule.allows(&taken_over), Err(Denial::Channel));
+    }
+
+    #[test]
+    fn external_same_team_is_internal() {
+        let user = UserInfo::member("U1", "ada", "T1");
+        assert!(!is_external(Some("T1"), None, &user, "T1"));
+    }
+
+    #[test]
+    fn external_other_team_is_external() {
+        let user = UserInfo::member("U1", "ada", "T2");
+        assert!(is_external(Some("T1"), None, &user, "T1"));
+        let local = UserInfo::member("U1", "ada", "T1");
+        assert!(is_external(Some("T1"), None, &local, "T2"));
+    }
+
+    #[test]
+    fn external_same_enterprise_is_internal() {
+        let mut user = UserInfo::member("U1", "ada", "T2");
+        user.enterprise = Some("E1".into());
+        assert!(!is_external(Some("T1"), Some("E1"), &user, "T2"));
+    }
+
+    #[test]
+    fn external_other_enterprise_is_external() {
+        let mut user = UserInfo::member("U1", "ada", "T2");
+        user.enterprise = Some("E2".into());
+        assert!(is_external(Some("T1"), Some("E1"), &user, "T1"));
+    }
+
+    #[test]
+    fn external_enterprise_user_with_non_grid_bot_is_external() {
+        let mut user = UserInfo::member("U1", "ada", "T2");
+        user.enterprise = Some("E1".into());
+        assert!(is_external(Some("T1"), None, &user, "T1"));
+    }
+
+    #[test]
+    fn external_without_bot_team_is_internal() {
+        let user = UserInfo::member("U1", "ada", "T2");
+        assert!(!is_external(None, None, &user, "T3"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use context::Context;
 pub use dispatch::{Bot, BotBuilder, BuildError, Outcome};
 pub use error::DispatchError;
 pub use platform::{
-    ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
+    ChannelInfo, ChannelKind, ChannelName, Destination, Message, Platform, PlatformError, Reaction,
     ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 

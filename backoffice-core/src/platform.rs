@@ -193,6 +193,9 @@ pub struct UserInfo {
     pub deleted: bool,
     /// Whether the user is a guest (Slack's `is_restricted` or `is_ultra_restricted`).
     pub is_guest: bool,
+    /// The organisation the user's workspace belongs to (a Slack Enterprise
+    /// Grid ID), when the platform has one.
+    pub enterprise: Option<String>,
 }
 
 impl UserInfo {
@@ -228,6 +231,21 @@ impl ChannelInfo {
             kind,
         }
     }
+}
+
+/// What a channel name in an access rule stands for on a platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChannelName {
+    /// The platform does not resolve names: the name matches the channel
+    /// that has it when the message arrives.
+    Current,
+    /// The channel with this ID had the name when the platform last listed
+    /// its channels.
+    Resolved(String),
+    /// No channel had the name when the platform last listed its channels,
+    /// or the platform could not list them yet: the name matches no channel.
+    Unknown,
 }
 
 /// A failed platform operation.
@@ -272,6 +290,21 @@ pub trait Platform: Send + Sync + 'static {
     /// workspaces. People whose team differs are treated as external users.
     fn bot_team(&self) -> Option<&str> {
         None
+    }
+
+    /// Returns the organisation the bot's workspace belongs to (a Slack
+    /// Enterprise Grid ID). People whose user record names the same
+    /// organisation are not external, whatever their workspace.
+    fn bot_enterprise(&self) -> Option<&str> {
+        None
+    }
+
+    /// Resolves a channel name from an access rule. The default,
+    /// [`ChannelName::Current`], compares the name with the channel's current
+    /// name; the console and the test kit keep it. A platform where a new
+    /// channel can take an old name should resolve names to IDs instead.
+    fn resolve_channel(&self, _name: &str) -> ChannelName {
+        ChannelName::Current
     }
 
     /// Posts `text` to `to` and returns the new message's timestamp.

@@ -93,6 +93,51 @@ async fn command_runs_and_replies_in_thread() {
 }
 
 #[tokio::test]
+async fn thread_reply_uses_thread_channel() {
+    let kit = kit();
+    let mut reply = channel_message(
+        "U1",
+        &format!("<@{TEST_BOT_USER}> show account acme"),
+        "1700000000.000200",
+    );
+    reply.thread_ts = Some("1700000000.000100".into());
+    let exchange = kit.deliver(reply).await;
+
+    assert_eq!(
+        exchange.outcome,
+        Outcome::Ran {
+            command: "show".into()
+        }
+    );
+    let post = &kit.platform().posts()[0];
+    assert_eq!(post.to.channel, "C0SUP");
+    assert_eq!(post.to.thread_ts.as_deref(), Some("1700000000.000100"));
+}
+
+#[tokio::test]
+async fn thread_reply_in_other_channel_denied() {
+    let kit = kit();
+    let mut reply = Message::new(
+        TEST_TEAM,
+        "C0DEV",
+        ChannelKind::Private,
+        "U1",
+        format!("<@{TEST_BOT_USER}> show account acme"),
+        "1700000000.000200",
+    );
+    reply.thread_ts = Some("1700000000.000100".into());
+    let exchange = kit.deliver(reply).await;
+
+    assert!(matches!(
+        exchange.outcome,
+        Outcome::Failed(DispatchError::UnknownCommand { .. })
+    ));
+    assert_eq!(runs(&kit), 0);
+    let post = &kit.platform().posts()[0];
+    assert_eq!(post.to.thread_ts.as_deref(), Some("1700000000.000100"));
+}
+
+#[tokio::test]
 async fn same_message_twice_runs_once() {
     let kit = kit();
     let message = channel_message("U1", "<@UBOT> show account acme", "1.000001");

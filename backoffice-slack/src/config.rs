@@ -114,6 +114,18 @@ pub struct SlackConfig {
     pub shutdown_deadline: Duration,
     /// How many recent `(channel, ts)` pairs the duplicate cache remembers.
     pub recent_messages: usize,
+    /// How often the channel names in access rules are resolved to IDs again
+    /// with `conversations.list`. Zero resolves them only at start-up and
+    /// through [`SlackPlatform::refresh_channel_names`](crate::SlackPlatform::refresh_channel_names).
+    pub channel_names_refresh: Duration,
+    /// How long a `users.info` result is reused; zero disables the cache.
+    pub user_cache_ttl: Duration,
+    /// How long a `conversations.info` result is reused; zero disables the cache.
+    pub channel_cache_ttl: Duration,
+    /// How long a `usergroups.users.list` result is reused; zero disables the cache.
+    pub group_cache_ttl: Duration,
+    /// The maximum number of entries in each of the user, channel and group caches.
+    pub cache_capacity: usize,
 }
 
 impl SlackConfig {
@@ -149,6 +161,11 @@ impl SlackConfig {
             max_retry_after: Duration::from_secs(60),
             shutdown_deadline: Duration::from_secs(10),
             recent_messages: 1024,
+            channel_names_refresh: Duration::from_secs(10 * 60),
+            user_cache_ttl: Duration::from_secs(10 * 60),
+            channel_cache_ttl: Duration::from_secs(10 * 60),
+            group_cache_ttl: Duration::from_secs(5 * 60),
+            cache_capacity: 10_000,
         }
     }
 
@@ -233,6 +250,34 @@ impl SlackConfig {
     /// Sets how long a shutdown waits for queued and running commands.
     pub fn with_shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.shutdown_deadline = deadline;
+        self
+    }
+
+    /// Sets how often channel names in access rules are resolved to IDs
+    /// again. Default: 10 minutes. Zero resolves them only at start-up.
+    pub fn with_channel_names_refresh(mut self, interval: Duration) -> Self {
+        self.channel_names_refresh = interval;
+        self
+    }
+
+    /// Sets how long looked-up users, channels and user group members are
+    /// reused. Defaults: 10 minutes, 10 minutes and 5 minutes. Zero disables
+    /// a cache.
+    pub fn with_cache_ttls(
+        mut self,
+        users: Duration,
+        channels: Duration,
+        groups: Duration,
+    ) -> Self {
+        self.user_cache_ttl = users;
+        self.channel_cache_ttl = channels;
+        self.group_cache_ttl = groups;
+        self
+    }
+
+    /// Sets the maximum number of entries in each cache. Default: 10,000.
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache_capacity = capacity;
         self
     }
 }

@@ -21,6 +21,7 @@
 
 mod client;
 pub mod config;
+mod directory;
 mod error;
 pub mod events;
 mod http;
@@ -86,6 +87,7 @@ pub async fn start<S: Send + Sync + 'static>(
     config: SlackConfig,
 ) -> Result<SlackHandle, SlackError> {
     let platform = Arc::new(SlackPlatform::connect(&config).await?);
+    let refresher = spawn_channel_names_refresh(&platform, config.channel_names_refresh);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| SlackError::Bind {
@@ -131,8 +133,31 @@ pub async fn start<S: Send + Sync + 'static>(
         socket,
         stop,
         server,
+        refresher,
         shutdown_deadline: config.shutdown_deadline,
     })
+}
+
+/// Resolves channel names again every `interval` until the handle shuts
+/// down; a zero interval starts nothing. Failures are logged by
+/// [`SlackPlatform::refresh_channel_names`], and the next tick tries again.
+fn spawn_channel_names_refresh(
+    platform: &Arc<SlackPlatform>,
+    interval: std::time::Duration,
+) -> Option<JoinHandle<()>> {
+    if interval.is_zero() {
+        return None;
+    }
+    let platform = Arc::clone(platform);
+    Some(tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + interval;
+        let mut ticks = tokio::time::interval_at(start, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let _ = platform.refresh_channel_names().await;
+        }
+    }))
 }
 
 fn log_started(config: &SlackConfig, local_addr: SocketAddr) {
@@ -158,6 +183,7 @@ pub struct SlackHandle {
     socket: Option<SocketMode>,
     stop: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
+    refresher: Option<JoinHandle<()>>,
     shutdown_deadline: std::time::Duration,
 }
 
@@ -180,6 +206,9 @@ impl SlackHandle {
     pub async fn shutdown(self) -> Unfinished {
         info!("stopping the Slack adapter");
         self.health.set(false);
+        if let Some(refresher) = &self.refresher {
+            refresher.abort();
+        }
 
         if let Some(socket) = &self.socket {
             socket.shutdown().await;

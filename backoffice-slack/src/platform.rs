@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use backoffice_core::{
-    ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
+    ChannelInfo, ChannelKind, ChannelName, Destination, Message, Platform, PlatformError, Reaction,
     ReactionOutcome, StoredMessage, UserInfo,
 };
+use serde::Deserialize;
 use slack_morphism::prelude::*;
 use tracing::{error, info, warn};
 
@@ -14,20 +15,40 @@ use crate::client::{
     api_error_code, build_client, describe, CallError, Effect, HyperClient, Retrier,
 };
 use crate::config::SlackConfig;
+use crate::directory::Directory;
 use crate::error::SlackError;
 use crate::events::channel_kind;
 use crate::text::{escape_and_split, MAX_MESSAGE_CHARS};
 
+/// The maximum number of channels requested per `conversations.list` page.
+const CHANNEL_PAGE_SIZE: u16 = 200;
+
 /// The Slack implementation of [`Platform`], on slack-morphism's Web API client.
 ///
-/// Cheap to clone: clones share the HTTP client.
+/// It caches users, channels and user group members for the intervals set in
+/// [`SlackConfig`]. It resolves the channel names in access rules to IDs from
+/// `conversations.list`, as [`SlackPlatform::refresh_channel_names`] describes.
+///
+/// Cheap to clone: clones share the HTTP client and the caches.
 #[derive(Clone)]
 pub struct SlackPlatform {
     client: Arc<HyperClient>,
     token: SlackApiToken,
     bot_user_id: String,
     team_id: String,
+    enterprise_id: Option<String>,
     retrier: Retrier,
+    directory: Arc<Directory>,
+}
+
+/// The fields of `auth.test` the adapter reads. slack-morphism's response
+/// type has no `enterprise_id`, which Slack sets on Enterprise Grid.
+#[derive(Debug, Deserialize)]
+struct Identity {
+    user_id: String,
+    team_id: String,
+    #[serde(default)]
+    enterprise_id: Option<String>,
 }
 
 impl std::fmt::Debug for SlackPlatform {
@@ -35,12 +56,19 @@ impl std::fmt::Debug for SlackPlatform {
         f.debug_struct("SlackPlatform")
             .field("bot_user_id", &self.bot_user_id)
             .field("team_id", &self.team_id)
+            .field("enterprise_id", &self.enterprise_id)
             .finish_non_exhaustive()
     }
 }
 
 impl SlackPlatform {
-    /// Connects to the Web API and learns the bot's user ID and team with `auth.test`.
+    /// Connects to the Web API, learns the bot's user ID, team and
+    /// organisation with `auth.test`, and resolves channel names with
+    /// `conversations.list`.
+    ///
+    /// A failed `conversations.list` does not stop start-up: it is logged,
+    /// and rules that name channels by name deny until a later refresh
+    /// succeeds, while rules that name channel IDs work.
     ///
     /// # Errors
     ///
@@ -52,29 +80,126 @@ impl SlackPlatform {
         let retrier = Retrier::new(config);
 
         let session = client.open_session(&token);
-        let identity = retrier
-            .run("auth.test", Effect::Read, "bot", || session.auth_test())
+        let no_params: Vec<(&str, Option<String>)> = Vec::new();
+        let identity: Identity = retrier
+            .run("auth.test", Effect::Read, "bot", || {
+                session
+                    .http_session_api
+                    .http_get("auth.test", &no_params, None)
+            })
             .await
             .map_err(auth_test_error)?;
+        let enterprise_id = identity.enterprise_id.filter(|id| !id.is_empty());
 
         info!(
             bot_user_id = %identity.user_id,
             team_id = %identity.team_id,
+            enterprise_id = enterprise_id.as_deref().unwrap_or("-"),
             api_url = %config.api_url,
             "connected to the Slack Web API",
         );
-        Ok(Self {
-            bot_user_id: identity.user_id.to_string(),
-            team_id: identity.team_id.to_string(),
+        let platform = Self {
+            bot_user_id: identity.user_id,
+            team_id: identity.team_id,
+            enterprise_id,
             client,
             token,
             retrier,
-        })
+            directory: Arc::new(Directory::new(config)),
+        };
+        // A failure is logged inside; names deny until a refresh succeeds.
+        let _ = platform.refresh_channel_names().await;
+        Ok(platform)
     }
 
     /// Returns the ID of the workspace the bot token belongs to.
     pub fn team_id(&self) -> &str {
         &self.team_id
+    }
+
+    /// Returns the Enterprise Grid organisation of the bot's workspace, if any.
+    pub fn enterprise_id(&self) -> Option<&str> {
+        self.enterprise_id.as_deref()
+    }
+
+    /// Lists the public and private channels the bot can see with
+    /// `conversations.list`, page by page, and from then on resolves the
+    /// channel names in access rules to these channels' IDs. Returns the
+    /// number of channels listed.
+    ///
+    /// The adapter calls this at start-up and every
+    /// [`SlackConfig::channel_names_refresh`]. Between two calls a name keeps
+    /// standing for the channel that had it, even if that channel was
+    /// renamed. A name that two channels share matches neither. Archived
+    /// channels are left out.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when a page cannot be read; the previous names stay.
+    pub async fn refresh_channel_names(&self) -> Result<usize, PlatformError> {
+        let channels = match self.list_channels().await {
+            Ok(channels) => channels,
+            Err(error) => {
+                error!(%error, method = "conversations.list", "could not resolve channel names, so the previous ones stay");
+                return Err(error);
+            }
+        };
+        let count = channels.len();
+        let shared = self.directory.channel_names.replace(channels);
+        for name in shared {
+            warn!(channel_name = %name, "several channels have this name, so rules naming it match none; name the channel by ID");
+        }
+        info!(channels = count, "resolved channel names");
+        Ok(count)
+    }
+
+    /// Drops every cached user, channel and user group membership, so the
+    /// next lookups ask Slack.
+    pub fn clear_caches(&self) {
+        self.directory.clear();
+    }
+
+    /// Returns the name and ID of every channel `conversations.list` returns.
+    async fn list_channels(&self) -> Result<Vec<(String, String)>, PlatformError> {
+        let session = self.client.open_session(&self.token);
+        let mut channels = Vec::new();
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let request = SlackApiConversationsListRequest::new()
+                .with_limit(CHANNEL_PAGE_SIZE)
+                .with_exclude_archived(true)
+                .with_types(vec![
+                    SlackConversationType::Public,
+                    SlackConversationType::Private,
+                ])
+                .opt_cursor(cursor.clone());
+            let target = format!(
+                "channels after cursor {}",
+                cursor.as_ref().map_or("-", |c| c.0.as_str())
+            );
+            let page = self
+                .retrier
+                .run("conversations.list", Effect::Read, &target, || {
+                    session.conversations_list(&request)
+                })
+                .await
+                .map_err(|error| {
+                    log_read_failure("conversations.list", &target, &error);
+                    platform_error("conversations.list", error)
+                })?;
+
+            channels.extend(page.channels.into_iter().filter_map(|channel| {
+                let name = channel.name?;
+                Some((name, channel.id.to_string()))
+            }));
+            cursor = page
+                .response_metadata
+                .and_then(|metadata| metadata.next_cursor)
+                .filter(|next| !next.0.is_empty());
+            if cursor.is_none() {
+                return Ok(channels);
+            }
+        }
     }
 
     /// Returns the slack-morphism client, for calls the [`Platform`] trait does not cover.
@@ -150,6 +275,14 @@ impl Platform for SlackPlatform {
 
     fn bot_team(&self) -> Option<&str> {
         Some(&self.team_id)
+    }
+
+    fn bot_enterprise(&self) -> Option<&str> {
+        self.enterprise_id.as_deref()
+    }
+
+    fn resolve_channel(&self, name: &str) -> ChannelName {
+        self.directory.channel_names.resolve(name)
     }
 
     async fn post(&self, to: &Destination, text: &str) -> Result<String, PlatformError> {
@@ -228,6 +361,9 @@ impl Platform for SlackPlatform {
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
+        if let Some(cached) = self.directory.users.get(user) {
+            return Ok(cached);
+        }
         let request = SlackApiUsersInfoRequest::new(user.into());
         let target = format!("user {user}");
 
@@ -243,10 +379,15 @@ impl Platform for SlackPlatform {
             log_read_failure("users.info", &target, &error);
             lookup_error("users.info", "user_not_found", &target, error)
         })?;
-        Ok(user_info(response.user, &self.team_id))
+        let info = user_info(response.user, &self.team_id);
+        self.directory.users.insert(user, info.clone());
+        Ok(info)
     }
 
     async fn channel(&self, channel: &str) -> Result<ChannelInfo, PlatformError> {
+        if let Some(cached) = self.directory.channels.get(channel) {
+            return Ok(cached);
+        }
         let request = SlackApiConversationsInfoRequest::new(channel.into());
         let target = format!("channel {channel}");
 
@@ -262,10 +403,15 @@ impl Platform for SlackPlatform {
             log_read_failure("conversations.info", &target, &error);
             lookup_error("conversations.info", "channel_not_found", &target, error)
         })?;
-        Ok(channel_info(response.channel))
+        let info = channel_info(response.channel);
+        self.directory.channels.insert(channel, info.clone());
+        Ok(info)
     }
 
     async fn group_members(&self, group: &str) -> Result<Vec<String>, PlatformError> {
+        if let Some(cached) = self.directory.groups.get(group) {
+            return Ok(cached);
+        }
         let request = SlackApiUserGroupsUsersListRequest::new(group.into());
         let target = format!("user group {group}");
 
@@ -281,11 +427,13 @@ impl Platform for SlackPlatform {
             log_read_failure("usergroups.users.list", &target, &error);
             lookup_error("usergroups.users.list", "no_such_subteam", &target, error)
         })?;
-        Ok(response
+        let members: Vec<String> = response
             .users
             .into_iter()
             .map(|id| id.to_string())
-            .collect())
+            .collect();
+        self.directory.groups.insert(group, members.clone());
+        Ok(members)
     }
 }
 
@@ -377,6 +525,9 @@ fn user_info(user: SlackUser, default_team: &str) -> UserInfo {
     info.deleted = user.deleted.unwrap_or(false);
     info.is_guest = user.flags.is_restricted.unwrap_or(false)
         || user.flags.is_ultra_restricted.unwrap_or(false);
+    info.enterprise = user
+        .enterprise_user
+        .map(|enterprise| enterprise.enterprise_id.to_string());
     info
 }
 

@@ -3,8 +3,10 @@
 
 mod common;
 
-use backoffice_core::{ChannelKind, Destination, Platform, PlatformError, ReactionOutcome};
-use backoffice_slack::testing::FakeSlack;
+use backoffice_core::{
+    ChannelKind, ChannelName, Destination, Platform, PlatformError, ReactionOutcome,
+};
+use backoffice_slack::testing::{FakeSlack, Fault};
 use backoffice_slack::SlackPlatform;
 use common::*;
 use serde_json::json;
@@ -158,4 +160,77 @@ async fn long_reply_is_split_in_order() {
         .all(|post| post.thread_ts.as_deref() == Some("1.000003")));
     let joined: Vec<&str> = posts.iter().map(|post| post.text.as_str()).collect();
     assert_eq!(joined.join("\n"), text);
+}
+
+#[tokio::test]
+async fn enterprise_ids_are_mapped() {
+    let fake = fake_slack().await;
+    fake.set_enterprise("E1");
+    let grid_user = json!({ "enterprise_user": { "id": "U8", "enterprise_id": "E1" } });
+    fake.add_user("U8", "grid", grid_user);
+    let platform = connect(&fake).await;
+
+    assert_eq!(platform.bot_enterprise(), Some("E1"));
+    let user = platform.user("U8").await.unwrap();
+    assert_eq!(user.enterprise.as_deref(), Some("E1"));
+    let plain = platform.user(USER).await.unwrap();
+    assert_eq!(plain.enterprise, None);
+}
+
+#[tokio::test]
+async fn channel_names_resolve_across_pages() {
+    let fake = fake_slack().await;
+    for index in 0..205 {
+        fake.add_channel(
+            &format!("C9{index:03}"),
+            &format!("team-{index}"),
+            json!({}),
+        );
+    }
+    fake.add_channel("D1", "", json!({ "is_im": true }));
+    let platform = connect(&fake).await;
+
+    assert_eq!(fake.calls_to("conversations.list").len(), 2, "pages");
+    assert_eq!(
+        platform.resolve_channel("team-204"),
+        ChannelName::Resolved("C9204".into())
+    );
+    assert_eq!(
+        platform.resolve_channel("ops"),
+        ChannelName::Resolved(CHANNEL.into())
+    );
+    assert_eq!(platform.resolve_channel("missing"), ChannelName::Unknown);
+}
+
+#[tokio::test]
+async fn failed_channel_listing_keeps_names() {
+    let fake = fake_slack().await;
+    let platform = connect(&fake).await;
+    fake.inject(
+        "conversations.list",
+        Fault::ApiError("internal_error".into()),
+        1,
+    );
+
+    let refreshed = platform.refresh_channel_names().await;
+
+    assert!(refreshed.is_err(), "{refreshed:?}");
+    assert_eq!(
+        platform.resolve_channel("ops"),
+        ChannelName::Resolved(CHANNEL.into())
+    );
+}
+
+#[tokio::test]
+async fn failed_start_up_listing_denies_names() {
+    let fake = fake_slack().await;
+    fake.inject(
+        "conversations.list",
+        Fault::ApiError("missing_scope".into()),
+        1,
+    );
+
+    let platform = connect(&fake).await;
+
+    assert_eq!(platform.resolve_channel("ops"), ChannelName::Unknown);
 }

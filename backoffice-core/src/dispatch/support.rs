@@ -8,11 +8,13 @@ use std::sync::Arc;
 use tracing::{debug, error, warn};
 
 use super::{Bot, Outcome};
-use crate::access::Facts;
+use crate::access::{is_external, Facts};
 use crate::command::{BoxFuture, CommandInfo, HandlerError, Reply};
 use crate::error::DispatchError;
 use crate::normalize::{normalize, strip_mention};
-use crate::platform::{Destination, Message, Platform, PlatformError, ReactionOutcome};
+use crate::platform::{
+    ChannelInfo, ChannelName, Destination, Message, Platform, PlatformError, ReactionOutcome,
+};
 
 /// The result of claiming a message with a marker reaction.
 pub(super) enum Claim {
@@ -121,8 +123,8 @@ impl<S: Send + Sync + 'static> Bot<S> {
     }
 
     /// Looks up what access rules need about `user` acting in `message`'s
-    /// channel: the user, the channel and the user's membership of the groups
-    /// that rules name.
+    /// channel: the user, the channel, the rules' channel names that stand
+    /// for the channel, and the user's membership of the groups that rules name.
     pub(super) async fn gather_facts(
         &self,
         platform: &dyn Platform,
@@ -132,21 +134,42 @@ impl<S: Send + Sync + 'static> Bot<S> {
         let user = platform.user(user).await?;
         let mut channel = platform.channel(&message.channel).await?;
         channel.kind = message.channel_kind;
+        let channel_names = self
+            .inner
+            .policy
+            .channel_names()
+            .filter(|name| stands_for(platform, name, &channel))
+            .map(str::to_owned)
+            .collect();
         let mut groups = HashSet::new();
         for group in self.inner.policy.group_ids() {
             if platform.group_members(group).await?.contains(&user.id) {
                 groups.insert(group.to_owned());
             }
         }
-        let external = platform
-            .bot_team()
-            .is_some_and(|team| user.team != team || message.team != team);
+        let external = is_external(
+            platform.bot_team(),
+            platform.bot_enterprise(),
+            &user,
+            &message.team,
+        );
         Ok(Facts {
             user,
             channel,
+            channel_names,
             groups,
             external,
         })
+    }
+}
+
+/// Returns whether the rule entry `name` stands for `channel` on `platform`.
+/// Entries that are channel IDs are matched by the rule itself.
+fn stands_for(platform: &dyn Platform, name: &str, channel: &ChannelInfo) -> bool {
+    match platform.resolve_channel(name) {
+        ChannelName::Current => !channel.name.is_empty() && channel.name == name,
+        ChannelName::Resolved(id) => id == channel.id,
+        ChannelName::Unknown => false,
     }
 }
 

@@ -125,6 +125,7 @@ fn answer(
             "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
             "bot_id": "BBOT",
+            "enterprise_id": inner.enterprise,
         })),
         "chat.postMessage" => post_message(inner, params),
         "reactions.add" => {
@@ -150,6 +151,7 @@ fn answer(
             Some(channel) => ok(json!({ "channel": channel })),
             None => slack_error("channel_not_found"),
         },
+        "conversations.list" => conversations_list(inner, &text("cursor"), &text("limit")),
         "usergroups.users.list" => match inner.groups.get(&text("usergroup")) {
             Some(users) => ok(json!({ "users": users })),
             None => slack_error("no_such_subteam"),
@@ -192,6 +194,39 @@ fn post_message(inner: &mut Inner, params: &Value) -> Response {
     }))
 }
 
+/// Lists channels other than direct messages, ordered by ID, `limit` per
+/// page; the cursor is the index of the page's first channel.
+fn conversations_list(inner: &Inner, cursor: &str, limit: &str) -> Response {
+    let start: usize = if cursor.is_empty() {
+        0
+    } else {
+        match cursor.parse() {
+            Ok(start) => start,
+            Err(_) => return slack_error("invalid_cursor"),
+        }
+    };
+    let limit: usize = limit.parse().unwrap_or(100).max(1);
+
+    let mut channels: Vec<&Value> = inner
+        .channels
+        .values()
+        .filter(|channel| channel["is_im"] != true && channel["is_mpim"] != true)
+        .collect();
+    channels.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+
+    let page: Vec<&Value> = channels.iter().skip(start).take(limit).copied().collect();
+    let next = start + page.len();
+    let next_cursor = if next < channels.len() {
+        next.to_string()
+    } else {
+        String::new()
+    };
+    ok(json!({
+        "channels": page,
+        "response_metadata": { "next_cursor": next_cursor },
+    }))
+}
+
 fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
     let key = (channel.to_owned(), ts.to_owned());
     let reactions: Vec<Value> = inner
@@ -202,15 +237,20 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
         .map(|(name, users)| json!({ "name": name, "count": users.len(), "users": users }))
         .collect();
 
+    let mut message = json!({
+        "type": "message",
+        "ts": ts,
+        "text": "",
+        "reactions": reactions,
+    });
+    if let Some((user, text)) = inner.messages.get(&key) {
+        message["user"] = Value::String(user.clone());
+        message["text"] = Value::String(text.clone());
+    }
     ok(json!({
         "type": "message",
         "channel": channel,
-        "message": {
-            "type": "message",
-            "ts": ts,
-            "text": "",
-            "reactions": reactions,
-        },
+        "message": message,
     }))
 }
 

@@ -84,6 +84,9 @@ struct Inner {
     users: HashMap<String, Value>,
     channels: HashMap<String, Value>,
     groups: HashMap<String, Vec<String>>,
+    enterprise: Option<String>,
+    /// Messages people posted, by `(channel, ts)`: the author and the text.
+    messages: HashMap<MessageKey, (String, String)>,
     next_ts: u64,
     sockets: Vec<mpsc::UnboundedSender<String>>,
     acks: Vec<String>,
@@ -200,11 +203,43 @@ impl FakeSlack {
             .update(|inner| inner.channels.insert(id.to_owned(), channel));
     }
 
+    /// Renames a channel added with [`FakeSlack::add_channel`], as a person
+    /// renaming it in Slack would.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the channel was never added.
+    pub fn rename_channel(&self, id: &str, name: &str) {
+        self.shared.update(|inner| {
+            let channel = inner
+                .channels
+                .get_mut(id)
+                .unwrap_or_else(|| panic!("rename_channel: no channel {id}"));
+            channel["name"] = Value::String(name.to_owned());
+        });
+    }
+
+    /// Makes `auth.test` return `enterprise_id`, as on Enterprise Grid. Call
+    /// it before the adapter connects.
+    pub fn set_enterprise(&self, enterprise_id: &str) {
+        self.shared
+            .update(|inner| inner.enterprise = Some(enterprise_id.to_owned()));
+    }
+
     /// Adds a user group that `usergroups.users.list` returns.
     pub fn add_group(&self, id: &str, members: &[&str]) {
         let members = members.iter().map(|member| member.to_string()).collect();
         self.shared
             .update(|inner| inner.groups.insert(id.to_owned(), members));
+    }
+
+    /// Stores a person's message, so that `reactions.get` returns its author
+    /// and text, as Slack does for a command message that awaits approval.
+    pub fn add_message(&self, channel: &str, ts: &str, user: &str, text: &str) {
+        let key = (channel.to_owned(), ts.to_owned());
+        let message = (user.to_owned(), text.to_owned());
+        self.shared
+            .update(|inner| inner.messages.insert(key, message));
     }
 
     /// Adds `user`'s `emoji` reaction to a message, as a person reacting would.
