@@ -263,3 +263,40 @@ pub fn mention(text: &str, ts: &str) -> Value {
 pub fn command_text(command: &str) -> String {
     format!("<@{BOT_USER_ID}> {command}")
 }
+
+/// The log lines written through `tracing` since [`capture_logs`] was called.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Returns everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs a global subscriber that keeps every event at `level` and above,
+/// from every crate, without colours, and returns its log. A test binary can
+/// install one global subscriber, so call this from at most one test per file.
+pub fn capture_logs(level: tracing::Level) -> Logs {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .try_init()
+        .expect("no other test in this file installed a subscriber");
+    logs
+}
