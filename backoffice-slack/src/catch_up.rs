@@ -66,7 +66,10 @@ impl CatchUp {
     /// is cancelled when the deadline passes.
     pub async fn shutdown(mut self, deadline: Duration) {
         self.stop.send_replace(true);
-        if tokio::time::timeout(deadline, &mut self.task).await.is_err() {
+        if tokio::time::timeout(deadline, &mut self.task)
+            .await
+            .is_err()
+        {
             warn!(
                 deadline_ms = deadline.as_millis() as u64,
                 "catch-up did not finish before the shutdown deadline: cancelled it",

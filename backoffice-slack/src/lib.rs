@@ -44,7 +44,7 @@ use tracing::{info, warn};
 pub use client::HyperClient;
 pub use config::{ConfigError, Mode, Secret, SlackConfig};
 pub use error::SlackError;
-pub use events::{translate, Incoming};
+pub use events::{decode, translate, DecodeError, Incoming};
 pub use http::MAX_BODY_BYTES;
 pub use platform::SlackPlatform;
 pub use queue::Unfinished;

@@ -170,7 +170,12 @@ impl SlackPlatform {
     }
 
     /// Converts a message that Slack returned into the core's form.
-    fn stored_message(&self, channel: &str, ts: &str, stored: &SlackHistoryMessage) -> StoredMessage {
+    fn stored_message(
+        &self,
+        channel: &str,
+        ts: &str,
+        stored: &SlackHistoryMessage,
+    ) -> StoredMessage {
         let reactions = reactions_of(stored);
 
         let kind = channel_kind(None, channel);

@@ -55,7 +55,10 @@ async fn deliver(addr: std::net::SocketAddr, index: usize, retry: bool) -> Statu
         &ts_of(index),
     ));
     let headers: &[(&str, &str)] = if retry {
-        &[("x-slack-retry-num", "1"), ("x-slack-retry-reason", "http_timeout")]
+        &[
+            ("x-slack-retry-num", "1"),
+            ("x-slack-retry-reason", "http_timeout"),
+        ]
     } else {
         &[]
     };
@@ -101,7 +104,11 @@ async fn random_faults_run_each_command_at_most_once() {
 
     for (index, fate) in &fates {
         assert_ne!(*fate, Fate::Duplicate, "command {index} ran more than once");
-        assert_ne!(*fate, Fate::Lost, "command {index} neither ran nor was answered");
+        assert_ne!(
+            *fate,
+            Fate::Lost,
+            "command {index} neither ran nor was answered"
+        );
     }
 }
 
@@ -143,7 +150,10 @@ fn classify(
 fn report(fake: &backoffice_slack::testing::FakeSlack, fates: &BTreeMap<usize, Fate>) {
     let count = |wanted: Fate| fates.values().filter(|fate| **fate == wanted).count();
     let calls = fake.calls();
-    let faulted: Vec<&Fault> = calls.iter().filter_map(|call| call.fault.as_ref()).collect();
+    let faulted: Vec<&Fault> = calls
+        .iter()
+        .filter_map(|call| call.fault.as_ref())
+        .collect();
     let kind = |matches: fn(&Fault) -> bool| faulted.iter().filter(|f| matches(f)).count();
 
     eprintln!(

@@ -266,7 +266,11 @@ fn history(inner: &Inner, params: &Value) -> Response {
         .collect();
     let next = offset + page.len();
     let has_more = next < found.len();
-    let cursor = if has_more { next.to_string() } else { String::new() };
+    let cursor = if has_more {
+        next.to_string()
+    } else {
+        String::new()
+    };
     ok(json!({
         "messages": page,
         "has_more": has_more,

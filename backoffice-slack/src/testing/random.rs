@@ -108,6 +108,9 @@ mod tests {
     fn share_near_probability() {
         let mut faults = RandomFaults::mixed(42, 0.2, Duration::from_secs(1));
         let failed = (0..10_000).filter(|_| faults.draw().is_some()).count();
-        assert!((1_800..=2_200).contains(&failed), "{failed} of 10000 failed");
+        assert!(
+            (1_800..=2_200).contains(&failed),
+            "{failed} of 10000 failed"
+        );
     }
 }
