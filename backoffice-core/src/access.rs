@@ -134,6 +134,11 @@ impl Rule {
         self
     }
 
+    /// Returns the channels this rule lists, by ID or by name without `#`.
+    pub fn listed_channels(&self) -> &[String] {
+        &self.channels
+    }
+
     /// Returns the user group IDs this rule names.
     pub fn group_ids(&self) -> &[String] {
         &self.groups
@@ -323,6 +328,19 @@ impl AccessPolicy {
         self.roles
             .values()
             .flat_map(|rule| rule.group_ids().iter().map(String::as_str))
+    }
+
+    /// Returns every channel that some rule lists, by ID or by name, sorted
+    /// and without duplicates.
+    pub fn channels(&self) -> Vec<String> {
+        let mut channels: Vec<String> = self
+            .roles
+            .values()
+            .flat_map(|rule| rule.listed_channels().iter().cloned())
+            .collect();
+        channels.sort();
+        channels.dedup();
+        channels
     }
 
     /// Decides whether a command with access role `role` may run given `facts`.

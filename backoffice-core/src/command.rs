@@ -90,7 +90,7 @@ where
 
 /// A placeholder value that could not be parsed into the handler's type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not {expected}")]
+#[error("`{}` is not {expected}", visible(value))]
 pub struct ArgError {
     /// The placeholder's name.
     pub placeholder: String,
@@ -98,6 +98,20 @@ pub struct ArgError {
     pub value: String,
     /// What was expected, for example `a whole number`.
     pub expected: String,
+}
+
+/// Returns `value` with control characters written as escapes (`\u{7}`,
+/// `\n`), so that an error reply shows them instead of passing them on.
+fn visible(value: &str) -> String {
+    let mut shown = String::with_capacity(value.len());
+    for character in value.chars() {
+        if character.is_control() {
+            shown.extend(character.escape_default());
+        } else {
+            shown.push(character);
+        }
+    }
+    shown
 }
 
 /// Parses the required placeholder `name` into `T`.
@@ -373,5 +387,23 @@ impl<S> fmt::Debug for Command<S> {
         f.debug_struct("Command")
             .field("info", &self.info)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arg_error_shows_control_characters() {
+        let error = ArgError {
+            placeholder: "n".into(),
+            value: "1\u{7}\n\u{1b}[31m".into(),
+            expected: "a whole number".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "`1\\u{7}\\n\\u{1b}[31m` is not a whole number"
+        );
     }
 }

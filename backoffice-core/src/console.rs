@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::dispatch::{Bot, Outcome};
 use crate::platform::{
-    ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
+    ts_to_time, ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
     ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
@@ -211,6 +211,30 @@ impl Platform for ConsolePlatform {
         })?;
         let reactions = self.reactions(channel, ts).await?;
         Ok(StoredMessage { message, reactions })
+    }
+
+    async fn history(
+        &self,
+        channel: &str,
+        oldest: SystemTime,
+    ) -> Result<Vec<StoredMessage>, PlatformError> {
+        let mut found: Vec<(SystemTime, Message)> = {
+            let messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
+            messages
+                .values()
+                .filter(|m| m.channel == channel)
+                .filter_map(|m| Some((ts_to_time(&m.ts)?, m.clone())))
+                .filter(|(posted, _)| *posted >= oldest)
+                .collect()
+        };
+        found.sort_by_key(|(posted, _)| *posted);
+
+        let mut history = Vec::with_capacity(found.len());
+        for (_, message) in found {
+            let reactions = self.reactions(channel, &message.ts).await?;
+            history.push(StoredMessage { message, reactions });
+        }
+        Ok(history)
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {

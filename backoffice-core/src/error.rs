@@ -76,6 +76,15 @@ pub enum DispatchError {
     },
 }
 
+/// The reply when the handled marker could not be added.
+///
+/// Every replica shares one bot identity, so a lost answer to the claim looks
+/// the same as another replica's claim: the command did not run here, but the
+/// claim may have reached the platform and another delivery may act on it.
+pub const CLAIM_FAILED_REPLY: &str =
+    "I could not confirm that I took your message, so I did not run it; \
+     check the thread and send it again if nothing happened.";
+
 impl DispatchError {
     /// Returns the reply posted to the person who sent the message.
     pub fn reply(&self, usage: &str) -> String {
@@ -87,9 +96,7 @@ impl DispatchError {
             Self::AccessCheckFailed { .. } => "I could not check whether you may run this command here, \
                  so I did not run it. Please try again in a minute."
                 .into(),
-            Self::ClaimFailed { .. } => "I could not mark your message as taken, so I did not run it. \
-                 Please try again in a minute."
-                .into(),
+            Self::ClaimFailed { .. } => CLAIM_FAILED_REPLY.into(),
             Self::ApprovalUnavailable => format!(
                 "`{usage}` needs approval by other people, which the console cannot collect, \
                  so it did not run. Run it in Slack, or ask the bot's maintainers to allow it \

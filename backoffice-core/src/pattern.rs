@@ -390,4 +390,22 @@ mod tests {
         let error = Pattern::parse("show <a> and <a>").unwrap_err();
         assert_eq!(error.span(), 5..7);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_arbitrary_no_panic(source in proptest::prelude::any::<String>()) {
+            if let Err(error) = Pattern::parse(&source) {
+                let span = error.span();
+                proptest::prop_assert!(span.start <= span.end, "{span:?} for {source:?}");
+                proptest::prop_assert!(span.end <= source.len(), "{span:?} for {source:?}");
+            }
+        }
+
+        #[test]
+        fn parse_pattern_like_no_panic(source in "[a-z<>\\[\\]. ]{0,24}") {
+            if let Ok(pattern) = Pattern::parse(&source) {
+                let _ = pattern.usage();
+            }
+        }
+    }
 }

@@ -158,6 +158,32 @@ impl ReactionEvent {
     }
 }
 
+/// Converts a message timestamp (`1700000000.000100`, seconds and
+/// microseconds since the Unix epoch) into a time, or `None` when it has
+/// another form.
+pub fn ts_to_time(ts: &str) -> Option<SystemTime> {
+    let (seconds, fraction) = ts.split_once('.').unwrap_or((ts, "0"));
+    let seconds: u64 = seconds.parse().ok()?;
+    let digits = fraction.get(..fraction.len().min(6))?;
+    let micros: u64 = format!("{digits:0<6}").parse().ok()?;
+    let since_epoch =
+        std::time::Duration::from_secs(seconds) + std::time::Duration::from_micros(micros);
+    SystemTime::UNIX_EPOCH.checked_add(since_epoch)
+}
+
+/// Converts a time into a message timestamp with microseconds,
+/// `1700000000.000100`. Times before the Unix epoch become `0.000000`.
+pub fn time_to_ts(time: SystemTime) -> String {
+    let since_epoch = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}.{:06}",
+        since_epoch.as_secs(),
+        since_epoch.subsec_micros()
+    )
+}
+
 /// A message as the platform stores it, with its reactions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
@@ -341,6 +367,28 @@ pub trait Platform: Send + Sync + 'static {
     /// Returns [`PlatformError::NotFound`] when the message is gone, or
     /// another error when it cannot be read.
     async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError>;
+
+    /// Returns the recent top-level messages of `channel` posted at or after
+    /// `oldest`, oldest first, each with its reactions.
+    ///
+    /// Catch-up reads it to find commands that arrived while the bot was
+    /// down. The default implementation fails, so a platform without history
+    /// has no catch-up.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the history cannot be read.
+    async fn history(
+        &self,
+        channel: &str,
+        oldest: SystemTime,
+    ) -> Result<Vec<StoredMessage>, PlatformError> {
+        let _ = oldest;
+        Err(PlatformError::Api {
+            method: "history".to_owned(),
+            code: format!("not_supported: this platform keeps no history of {channel}"),
+        })
+    }
 
     /// Looks up a user.
     ///

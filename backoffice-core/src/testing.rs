@@ -37,9 +37,9 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::dispatch::{Bot, Outcome};
+use crate::dispatch::{Bot, CatchUpReport, Outcome};
 use crate::platform::{
-    ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
+    ts_to_time, ChannelInfo, ChannelKind, Destination, Message, Platform, PlatformError, Reaction,
     ReactionEvent, ReactionOutcome, StoredMessage, UserInfo,
 };
 
@@ -123,7 +123,8 @@ impl TestPlatform {
     }
 
     /// Makes every later call of `method` (`post`, `add_reaction`,
-    /// `reactions`, `user`, `channel`, `group_members`) fail with `code`.
+    /// `reactions`, `fetch_message`, `history`, `user`, `channel`,
+    /// `group_members`) fail with `code`.
     pub fn fail(&self, method: &str, code: &str) {
         self.world()
             .failing
@@ -303,6 +304,33 @@ impl Platform for TestPlatform {
         Ok(StoredMessage { message, reactions })
     }
 
+    async fn history(
+        &self,
+        channel: &str,
+        oldest: SystemTime,
+    ) -> Result<Vec<StoredMessage>, PlatformError> {
+        self.check("history")?;
+        let world = self.world();
+        let mut found: Vec<(SystemTime, StoredMessage)> = world
+            .messages
+            .values()
+            .filter(|m| m.channel == channel && m.thread_ts.as_ref().is_none_or(|t| *t == m.ts))
+            .filter_map(|m| Some((ts_to_time(&m.ts)?, m)))
+            .filter(|(posted, _)| *posted >= oldest)
+            .map(|(posted, message)| {
+                let key = (message.channel.clone(), message.ts.clone());
+                let reactions = world.reactions.get(&key).cloned().unwrap_or_default();
+                let stored = StoredMessage {
+                    message: message.clone(),
+                    reactions,
+                };
+                (posted, stored)
+            })
+            .collect();
+        found.sort_by_key(|(posted, _)| *posted);
+        Ok(found.into_iter().map(|(_, stored)| stored).collect())
+    }
+
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {
         self.check("user")?;
         let known = self.world().users.get(user).cloned();
@@ -380,6 +408,37 @@ impl<S: Send + Sync + 'static> TestKit<S> {
     /// Sends `text` as `user` in `channel`, adding the bot's mention where the
     /// channel's kind requires one, and returns what came of it.
     pub async fn send(&self, user: &str, channel: &str, text: &str) -> Exchange {
+        let message = self.compose(user, channel, text).await;
+        self.deliver(message).await
+    }
+
+    /// Posts `text` as `user` in `channel` like [`TestKit::send`], but while
+    /// the bot is down: the message is stored in the channel's history and
+    /// the bot is not told. Returns the message's timestamp.
+    pub async fn post_unseen(&self, user: &str, channel: &str, text: &str) -> String {
+        let message = self.compose(user, channel, text).await;
+        self.platform.store_message(&message);
+        message.ts
+    }
+
+    /// Runs [`Bot::catch_up`] over the bot's channels with `window`. Channels
+    /// that rules list by name are looked up among the declared channels.
+    pub async fn catch_up(&self, window: Duration) -> CatchUpReport {
+        let channels: Vec<String> = {
+            let world = self.platform.world();
+            let id_of = |listed: String| {
+                let declared = world.channels.values().find(|c| c.name == listed);
+                declared.map_or(listed, |c| c.id.clone())
+            };
+            self.bot.channels().into_iter().map(id_of).collect()
+        };
+        let platform = Arc::clone(&self.platform) as Arc<dyn Platform>;
+        self.bot.catch_up(platform, &channels, window).await
+    }
+
+    /// Builds `user`'s message in `channel`, with the bot's mention where
+    /// the channel's kind requires one.
+    async fn compose(&self, user: &str, channel: &str, text: &str) -> Message {
         let kind = self
             .platform
             .channel(channel)
@@ -390,15 +449,14 @@ impl<S: Send + Sync + 'static> TestKit<S> {
         } else {
             text.to_owned()
         };
-        let message = Message::new(
+        Message::new(
             TEST_TEAM,
             channel,
             kind,
             user,
             text,
             self.platform.next_ts(),
-        );
-        self.deliver(message).await
+        )
     }
 
     /// Delivers `message` exactly as given and returns what came of it.

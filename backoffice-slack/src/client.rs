@@ -8,8 +8,9 @@
 //!   Slack did not act on the request;
 //! - a refused connection is retried with backoff, for reads and writes,
 //!   because the request never reached Slack;
-//! - a `5xx` response or a timeout is retried only for reads, because a write
-//!   may have taken effect and repeating it could post a reply twice.
+//! - a `5xx` response, a timeout or a connection dropped before the response
+//!   is retried only for reads, because a write may have taken effect and
+//!   repeating it could post a reply twice.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -167,6 +168,7 @@ impl Retrier {
             SlackClientError::HttpProtocolError(_) if is_connect_error(slack_error) => {
                 Verdict::Backoff
             }
+            SlackClientError::HttpProtocolError(_) if effect == Effect::Read => Verdict::Backoff,
             SlackClientError::HttpError(http)
                 if http.status_code.is_server_error() && effect == Effect::Read =>
             {

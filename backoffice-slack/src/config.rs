@@ -13,6 +13,9 @@ use std::time::Duration;
 /// The Web API base URL used when `SLACK_API_URL` is unset.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 
+/// How far back catch-up reads channel history when `BACKOFFICE_CATCH_UP` is unset.
+pub const DEFAULT_CATCH_UP_WINDOW: Duration = Duration::from_secs(600);
+
 /// The address the HTTP server binds when `BACKOFFICE_LISTEN` is unset.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 
@@ -126,6 +129,10 @@ pub struct SlackConfig {
     pub group_cache_ttl: Duration,
     /// The maximum number of entries in each of the user, channel and group caches.
     pub cache_capacity: usize,
+    /// How far back catch-up reads the history of the bot's channels at
+    /// start-up and after a Socket Mode reconnect (`BACKOFFICE_CATCH_UP`);
+    /// zero turns catch-up off.
+    pub catch_up_window: Duration,
 }
 
 impl SlackConfig {
@@ -166,6 +173,7 @@ impl SlackConfig {
             channel_cache_ttl: Duration::from_secs(10 * 60),
             group_cache_ttl: Duration::from_secs(5 * 60),
             cache_capacity: 10_000,
+            catch_up_window: DEFAULT_CATCH_UP_WINDOW,
         }
     }
 
@@ -178,8 +186,8 @@ impl SlackConfig {
     ///
     /// Returns [`ConfigError::MissingEventSource`] when the bot token is set
     /// but neither `SLACK_APP_TOKEN` nor `SLACK_SIGNING_SECRET` is, and
-    /// [`ConfigError::Invalid`] for an unusable `BACKOFFICE_LISTEN` or
-    /// `SLACK_API_URL`.
+    /// [`ConfigError::Invalid`] for an unusable `BACKOFFICE_LISTEN`,
+    /// `SLACK_API_URL` or `BACKOFFICE_CATCH_UP`.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
         Self::from_lookup(|name| env::var(name).ok().filter(|value| !value.is_empty()))
     }
@@ -201,6 +209,9 @@ impl SlackConfig {
         }
         if let Some(api_url) = lookup("SLACK_API_URL") {
             config = config.with_api_url(&api_url)?;
+        }
+        if let Some(window) = lookup("BACKOFFICE_CATCH_UP") {
+            config.catch_up_window = parse_catch_up(&window)?;
         }
         Ok(Some(config))
     }
@@ -247,6 +258,12 @@ impl SlackConfig {
         self
     }
 
+    /// Sets how far back catch-up reads channel history; zero turns it off.
+    pub fn with_catch_up_window(mut self, window: Duration) -> Self {
+        self.catch_up_window = window;
+        self
+    }
+
     /// Sets how long a shutdown waits for queued and running commands.
     pub fn with_shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.shutdown_deadline = deadline;
@@ -289,6 +306,23 @@ fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {
         value: value.to_owned(),
         reason: "expected an IP address and a port, for example 127.0.0.1:3000".to_owned(),
     })
+}
+
+/// Parses `BACKOFFICE_CATCH_UP` as a duration such as `10m`, `90s` or
+/// `1h30m`; `0` turns catch-up off.
+fn parse_catch_up(value: &str) -> Result<Duration, ConfigError> {
+    if value.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let parsed: Result<backoffice_core::args::Duration, _> = value.parse();
+    parsed
+        .map(backoffice_core::args::Duration::get)
+        .map_err(|_| ConfigError::Invalid {
+            variable: "BACKOFFICE_CATCH_UP",
+            value: value.to_owned(),
+            reason: "expected a duration such as 10m, 90s or 1h30m, or 0 to turn catch-up off"
+                .to_owned(),
+        })
 }
 
 /// Checks the scheme of a Web API base URL and removes trailing slashes,
@@ -383,6 +417,37 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("BACKOFFICE_LISTEN"), "{message}");
         assert!(message.contains("\"localhost\""), "{message}");
+    }
+
+    #[test]
+    fn from_env_catch_up_window() {
+        let base = [("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s")];
+        let default = read(&base).unwrap().unwrap();
+        assert_eq!(default.catch_up_window, DEFAULT_CATCH_UP_WINDOW);
+
+        for (value, expected) in [("10m", 600), ("90s", 90), ("1h30m", 5400), ("0", 0)] {
+            let mut vars = base.to_vec();
+            vars.push(("BACKOFFICE_CATCH_UP", value));
+            let config = read(&vars).unwrap().unwrap();
+            assert_eq!(
+                config.catch_up_window,
+                Duration::from_secs(expected),
+                "value {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn from_env_invalid_catch_up_names_variable() {
+        let error = read(&[
+            ("SLACK_BOT_TOKEN", "xoxb-1"),
+            ("SLACK_SIGNING_SECRET", "s"),
+            ("BACKOFFICE_CATCH_UP", "ten minutes"),
+        ])
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("BACKOFFICE_CATCH_UP"), "{message}");
+        assert!(message.contains("\"ten minutes\""), "{message}");
     }
 
     #[test]

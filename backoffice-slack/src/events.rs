@@ -20,6 +20,34 @@ use backoffice_core::{ChannelKind, Message, ReactionEvent};
 use slack_morphism::prelude::*;
 use tracing::debug;
 
+/// A request body that is not an Events API payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The body is not UTF-8.
+    #[error("the body is not UTF-8: invalid byte at offset {valid_up_to}")]
+    NotUtf8 {
+        /// The length of the valid UTF-8 prefix.
+        valid_up_to: usize,
+    },
+    /// The body is not JSON, or not one of the payloads slack-morphism knows.
+    #[error("the body is not a valid Events API payload: {0}")]
+    Invalid(String),
+}
+
+/// Decodes a raw Events API request body. The signature must be checked on
+/// the same bytes before the result is trusted.
+///
+/// # Errors
+///
+/// Returns [`DecodeError`] when the body is not UTF-8 or not a valid payload.
+pub fn decode(body: &[u8]) -> Result<SlackPushEvent, DecodeError> {
+    let text = std::str::from_utf8(body).map_err(|error| DecodeError::NotUtf8 {
+        valid_up_to: error.valid_up_to(),
+    })?;
+    serde_json::from_str(text).map_err(|error| DecodeError::Invalid(error.to_string()))
+}
+
 /// An event the workers act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {

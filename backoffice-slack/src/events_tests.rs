@@ -225,3 +225,35 @@ fn unrelated_event_is_ignored() {
     let event = json!({ "type": "channel_created", "channel": { "id": "C9", "name": "new", "created": 1, "creator": "U1" } });
     assert_eq!(translate(&callback(event), BOT), None);
 }
+
+proptest::proptest! {
+    #[test]
+    fn decode_arbitrary_bytes_no_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+        if let Ok(SlackPushEvent::EventCallback(callback)) = crate::events::decode(&body) {
+            let _ = translate(&callback, "UBOT");
+        }
+    }
+
+    #[test]
+    fn decode_mutated_event_no_panic(
+        text in proptest::prelude::any::<String>(),
+        kind in "(message|app_mention|reaction_added|made_up)",
+        cut in 0usize..400,
+    ) {
+        let body = serde_json::json!({
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": "Ev1",
+            "event_time": 1,
+            "event": { "type": kind, "channel": "C1", "user": "U1", "text": text, "ts": "1.2" },
+        })
+        .to_string();
+        let cut = body.len().min(cut.max(1) * body.len() / 400);
+        for candidate in [body.as_bytes(), &body.as_bytes()[..cut]] {
+            if let Ok(SlackPushEvent::EventCallback(callback)) = crate::events::decode(candidate) {
+                let _ = translate(&callback, "UBOT");
+            }
+        }
+    }
+}

@@ -20,6 +20,7 @@ use slack_morphism::prelude::*;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use tracing::{debug, info, warn};
 
+use crate::events::decode;
 use crate::queue::{PushError, Queue};
 
 /// The largest event body accepted, in bytes; larger bodies get `413`.
@@ -107,7 +108,7 @@ async fn receive_event(
     }
     log_redelivery(&headers);
 
-    match serde_json::from_str::<SlackPushEvent>(body) {
+    match decode(body.as_bytes()) {
         Ok(event) => dispatch(&events.queue, event),
         Err(error) => {
             warn!(%error, "rejected an event that is not a valid Events API payload");

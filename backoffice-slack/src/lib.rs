@@ -19,6 +19,7 @@
 
 #![deny(missing_docs)]
 
+mod catch_up;
 mod client;
 pub mod config;
 mod directory;
@@ -46,11 +47,12 @@ use tracing::{info, warn};
 pub use client::HyperClient;
 pub use config::{ConfigError, Mode, Secret, SlackConfig};
 pub use error::SlackError;
-pub use events::{translate, Incoming};
+pub use events::{decode, translate, DecodeError, Incoming};
 pub use http::MAX_BODY_BYTES;
 pub use platform::SlackPlatform;
 pub use queue::Unfinished;
 
+use crate::catch_up::CatchUp;
 use crate::http::Health;
 use crate::queue::Workers;
 use crate::socket::SocketMode;
@@ -75,7 +77,8 @@ pub async fn serve<S: Send + Sync + 'static>(
 ///
 /// It checks the bot token with `auth.test`, starts the workers, binds the
 /// HTTP server (the Events API endpoint in HTTP mode, `/healthz` in both
-/// modes) and, in Socket Mode, opens the WebSocket connections.
+/// modes) and, in Socket Mode, opens the WebSocket connections. Catch-up
+/// over the bot's channels starts in the background.
 ///
 /// # Errors
 ///
@@ -97,6 +100,7 @@ pub async fn start<S: Send + Sync + 'static>(
     let local_addr = listener.local_addr().map_err(SlackError::Server)?;
 
     let dyn_platform: Arc<dyn Platform> = platform.clone();
+    let catch_up = start_catch_up(&bot, &dyn_platform, &config);
     let (queue, workers) = queue::spawn(
         bot,
         dyn_platform,
@@ -110,10 +114,17 @@ pub async fn start<S: Send + Sync + 'static>(
         Mode::Http { signing_secret } => {
             let secret = signing_secret.expose().to_owned().into();
             health.set(true);
+            if let Some(catch_up) = &catch_up {
+                catch_up.trigger();
+            }
             (http::router(Some((&secret, queue)), health.clone()), None)
         }
         Mode::SocketMode { app_token } => {
-            let socket = SocketMode::start(&config, app_token, queue, health.clone()).await?;
+            // Each `hello`, on the first connection and after every
+            // reconnect, triggers a catch-up.
+            let trigger = catch_up.as_ref().map(CatchUp::trigger_handle);
+            let socket =
+                SocketMode::start(&config, app_token, queue, health.clone(), trigger).await?;
             (http::router(None, health.clone()), Some(socket))
         }
     };
@@ -130,6 +141,7 @@ pub async fn start<S: Send + Sync + 'static>(
         platform,
         health,
         workers,
+        catch_up,
         socket,
         stop,
         server,
@@ -160,6 +172,20 @@ fn spawn_channel_names_refresh(
     }))
 }
 
+/// Starts the catch-up task, unless the config turns catch-up off.
+fn start_catch_up<S: Send + Sync + 'static>(
+    bot: &Bot<S>,
+    platform: &Arc<dyn Platform>,
+    config: &SlackConfig,
+) -> Option<CatchUp> {
+    if config.catch_up_window.is_zero() {
+        info!("catch-up is off: commands posted while the adapter is down do not run");
+        return None;
+    }
+    let window = config.catch_up_window;
+    Some(CatchUp::spawn(bot.clone(), Arc::clone(platform), window))
+}
+
 fn log_started(config: &SlackConfig, local_addr: SocketAddr) {
     let mode = match config.mode {
         Mode::Http { .. } => "HTTP Events API on POST /slack/events",
@@ -180,6 +206,7 @@ pub struct SlackHandle {
     platform: Arc<SlackPlatform>,
     health: Health,
     workers: Workers,
+    catch_up: Option<CatchUp>,
     socket: Option<SocketMode>,
     stop: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
@@ -201,8 +228,10 @@ impl SlackHandle {
     /// Shuts the adapter down.
     ///
     /// It stops accepting events (new ones get `503`, so Slack redelivers
-    /// them), lets the workers finish the queued ones within the configured
-    /// shutdown deadline, and returns and logs what could not finish.
+    /// them), lets a running catch-up and the workers finish the queued
+    /// events within the configured shutdown deadline each, and returns and
+    /// logs what could not finish. Catch-up at the next start runs the
+    /// commands that were acknowledged but did not finish.
     pub async fn shutdown(self) -> Unfinished {
         info!("stopping the Slack adapter");
         self.health.set(false);
@@ -220,6 +249,9 @@ impl SlackHandle {
             Err(error) => warn!(%error, "the HTTP server task failed"),
         }
 
+        if let Some(catch_up) = self.catch_up {
+            catch_up.shutdown(self.shutdown_deadline).await;
+        }
         let unfinished = self.workers.shutdown(self.shutdown_deadline).await;
         info!(
             queued = unfinished.queued,

@@ -1,8 +1,10 @@
 //! [`SlackPlatform`]: the core's [`Platform`] over the Slack Web API.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
+use backoffice_core::platform::{time_to_ts, ts_to_time};
 use backoffice_core::{
     ChannelInfo, ChannelKind, ChannelName, Destination, Message, Platform, PlatformError, Reaction,
     ReactionOutcome, StoredMessage, UserInfo,
@@ -22,6 +24,13 @@ use crate::text::{escape_and_split, MAX_MESSAGE_CHARS};
 
 /// The maximum number of channels requested per `conversations.list` page.
 const CHANNEL_PAGE_SIZE: u16 = 200;
+
+/// The number of messages one `conversations.history` page asks for.
+const HISTORY_PAGE_SIZE: u16 = 200;
+
+/// The number of `conversations.history` pages catch-up reads per channel,
+/// so at most 2,000 messages.
+const MAX_HISTORY_PAGES: usize = 10;
 
 /// The Slack implementation of [`Platform`], on slack-morphism's Web API client.
 ///
@@ -237,6 +246,80 @@ impl SlackPlatform {
         }
     }
 
+    /// Reads the messages of `channel` since `oldest` with
+    /// `conversations.history`, following the cursor for up to
+    /// [`MAX_HISTORY_PAGES`] pages.
+    async fn read_history(
+        &self,
+        channel: &str,
+        oldest: SystemTime,
+    ) -> Result<Vec<SlackHistoryMessage>, PlatformError> {
+        let target = format!("channel {channel}");
+        let session = self.client.open_session(&self.token);
+        let mut request = SlackApiConversationsHistoryRequest::new()
+            .with_channel(channel.into())
+            .with_oldest(time_to_ts(oldest).into())
+            .with_inclusive(true)
+            .with_limit(HISTORY_PAGE_SIZE);
+        let mut messages = Vec::new();
+
+        for _ in 0..MAX_HISTORY_PAGES {
+            let result = self
+                .retrier
+                .run("conversations.history", Effect::Read, &target, || {
+                    session.conversations_history(&request)
+                })
+                .await;
+            let response = result.map_err(|error| {
+                log_read_failure("conversations.history", &target, &error);
+                lookup_error("conversations.history", "channel_not_found", &target, error)
+            })?;
+
+            messages.extend(response.messages);
+            let cursor = response
+                .response_metadata
+                .and_then(|metadata| metadata.next_cursor)
+                .filter(|cursor| !cursor.0.is_empty());
+            match cursor {
+                Some(cursor) if response.has_more != Some(false) => request.cursor = Some(cursor),
+                _ => return Ok(messages),
+            }
+        }
+
+        warn!(
+            %channel,
+            read = messages.len(),
+            "channel history has more messages than catch-up reads; older ones are skipped",
+        );
+        Ok(messages)
+    }
+
+    /// Converts a message that Slack returned into the core's form.
+    fn stored_message(
+        &self,
+        channel: &str,
+        ts: &str,
+        stored: &SlackHistoryMessage,
+    ) -> StoredMessage {
+        let reactions = reactions_of(stored);
+
+        let kind = channel_kind(None, channel);
+        let user = stored
+            .sender
+            .user
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let text = stored.content.text.clone().unwrap_or_default();
+        let mut message = Message::new(self.team_id.clone(), channel, kind, user, text, ts);
+        message.thread_ts = stored.origin.thread_ts.as_ref().map(ToString::to_string);
+        message.edited = stored.edited.is_some();
+        message.bot_id = stored.sender.bot_id.as_ref().map(ToString::to_string);
+        message.subtype = stored.subtype.as_ref().and_then(subtype_name);
+
+        StoredMessage { message, reactions }
+    }
+
     async fn post_part(&self, to: &Destination, text: String) -> Result<String, PlatformError> {
         let content = SlackMessageContent::new().with_text(text);
         let mut request = SlackApiChatPostMessageRequest::new(to.channel.clone().into(), content);
@@ -341,23 +424,27 @@ impl Platform for SlackPlatform {
 
     async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError> {
         let stored = self.get_message(channel, ts).await?;
-        let reactions = reactions_of(&stored);
+        Ok(self.stored_message(channel, ts, &stored))
+    }
 
-        let kind = channel_kind(None, channel);
-        let user = stored
-            .sender
-            .user
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let text = stored.content.text.clone().unwrap_or_default();
-        let mut message = Message::new(self.team_id.clone(), channel, kind, user, text, ts);
-        message.thread_ts = stored.origin.thread_ts.as_ref().map(ToString::to_string);
-        message.edited = stored.edited.is_some();
-        message.bot_id = stored.sender.bot_id.as_ref().map(ToString::to_string);
-        message.subtype = stored.subtype.as_ref().and_then(subtype_name);
+    async fn history(
+        &self,
+        channel: &str,
+        oldest: SystemTime,
+    ) -> Result<Vec<StoredMessage>, PlatformError> {
+        let found = self.read_history(channel, oldest).await?;
+        let mut history: Vec<(SystemTime, StoredMessage)> = found
+            .iter()
+            .map(|stored| {
+                let ts = stored.origin.ts.to_string();
+                let posted = ts_to_time(&ts).unwrap_or(SystemTime::UNIX_EPOCH);
+                (posted, self.stored_message(channel, &ts, stored))
+            })
+            .collect();
 
-        Ok(StoredMessage { message, reactions })
+        // Slack returns the newest message first.
+        history.sort_by_key(|(posted, _)| *posted);
+        Ok(history.into_iter().map(|(_, stored)| stored).collect())
     }
 
     async fn user(&self, user: &str) -> Result<UserInfo, PlatformError> {

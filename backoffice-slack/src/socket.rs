@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use slack_morphism::listener::{SlackClientEventsListenerEnvironment, SlackClientEventsUserState};
 use slack_morphism::prelude::*;
+use tokio::sync::Notify;
 use tracing::{info, warn};
 
 use crate::client::{api_error_code, build_client, describe, Effect, HyperClient, Retrier};
@@ -18,10 +19,12 @@ use crate::error::SlackError;
 use crate::http::Health;
 use crate::queue::{PushError, Queue};
 
-/// The queue and health flag of the listener's callbacks, stored as its user state.
+/// The queue, health flag and catch-up trigger of the listener's callbacks,
+/// stored as its user state.
 struct SocketState {
     queue: Queue,
     health: Health,
+    catch_up: Option<Arc<Notify>>,
 }
 
 /// A running Socket Mode listener.
@@ -41,6 +44,7 @@ impl SocketMode {
         app_token: &Secret,
         queue: Queue,
         health: Health,
+        catch_up: Option<Arc<Notify>>,
     ) -> Result<Self, SlackError> {
         let client = build_client(config)?;
         let token = SlackApiToken::new(app_token.expose().to_owned().into());
@@ -51,7 +55,11 @@ impl SocketMode {
             .with_push_events(on_push_event);
         let environment = SlackClientEventsListenerEnvironment::new(client)
             .with_error_handler(on_error)
-            .with_user_state(SocketState { queue, health });
+            .with_user_state(SocketState {
+                queue,
+                health,
+                catch_up,
+            });
         let listener = SlackClientSocketModeListener::new(
             &SlackClientSocketModeConfig::new(),
             Arc::new(environment),
@@ -100,7 +108,9 @@ async fn check_app_token(
     })
 }
 
-/// Marks the adapter ready when Slack sends `hello` on a new connection.
+/// Marks the adapter ready and triggers a catch-up when Slack sends `hello`
+/// on a new connection: events sent while the connection was down may be
+/// lost, and catch-up finds their commands in the channel history.
 ///
 /// Generic over the event because slack-morphism 2.31 does not export the
 /// hello event's type; it is inferred from the callback slot.
@@ -112,6 +122,9 @@ async fn on_hello<HelloEvent: Send + 'static>(
     let state = state.read().await;
     if let Some(socket) = state.get_user_state::<SocketState>() {
         socket.health.set(true);
+        if let Some(catch_up) = &socket.catch_up {
+            catch_up.notify_one();
+        }
     }
     info!("connected to Slack in Socket Mode");
 }

@@ -8,6 +8,7 @@
 //! [`Bot::handle_reaction`] runs it once the approvals are there.
 
 mod approvals;
+mod catch_up;
 mod message;
 mod support;
 
@@ -22,6 +23,8 @@ use crate::check::{CommandConflict, Report};
 use crate::command::Command;
 use crate::error::DispatchError;
 use crate::router::Router;
+
+pub use catch_up::CatchUpReport;
 
 /// The reaction the bot adds to a message it has taken, unless configured otherwise.
 pub const DEFAULT_HANDLED_MARKER: &str = "eyes";
@@ -238,6 +241,13 @@ impl<S> Bot<S> {
     /// Returns the commands, in the order they were added.
     pub fn commands(&self) -> &[Command<S>] {
         &self.inner.commands
+    }
+
+    /// Returns every channel an access role is bound to, by ID or by name
+    /// without `#`, sorted and without duplicates. Direct messages and the
+    /// console are not listed.
+    pub fn channels(&self) -> Vec<String> {
+        self.inner.policy.channels()
     }
 
     /// Returns the emoji of the handled marker.

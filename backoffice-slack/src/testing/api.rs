@@ -12,7 +12,11 @@ use axum::routing::any;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{Call, Fault, Inner, Post, Shared, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID};
+use backoffice_core::platform::ts_to_time;
+
+use super::{
+    Call, Fault, Inner, Post, RandomFaults, Shared, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID,
+};
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -38,20 +42,24 @@ async fn call(
     let token = bearer_token(&headers);
 
     let fault = shared.update(|inner| {
+        let queued = inner
+            .faults
+            .get_mut(&method)
+            .and_then(|faults| faults.pop_front());
+        let fault = queued.or_else(|| inner.random.as_mut().and_then(RandomFaults::draw));
         inner.calls.push(Call {
             method: method.clone(),
             params: params.clone(),
+            fault: fault.clone(),
         });
-        inner
-            .faults
-            .get_mut(&method)
-            .and_then(|faults| faults.pop_front())
+        fault
     });
 
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => rate_limited(retry_after_secs),
         Some(Fault::ServerError(status)) => server_error(status),
         Some(Fault::ApiError(code)) => slack_error(&code),
+        Some(Fault::Disconnect) => disconnect(),
         Some(Fault::Slow(delay)) => {
             let answer = shared
                 .update(|inner| answer(inner, &method, &params, token.as_deref(), shared.addr));
@@ -78,6 +86,18 @@ fn rate_limited(retry_after_secs: u64) -> Response {
 fn server_error(status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, "fake server error").into_response()
+}
+
+/// Sends `200 OK` with its headers, then fails the body, so that the server
+/// closes the connection before the client has a response.
+fn disconnect() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "the fake dropped the connection",
+        ))
+    });
+    Response::new(axum::body::Body::from_stream(failing))
 }
 
 fn slack_error(code: &str) -> Response {
@@ -143,6 +163,7 @@ fn answer(
             ok(json!({}))
         }
         "reactions.get" => reactions_get(inner, &text("channel"), &text("timestamp")),
+        "conversations.history" => history(inner, params),
         "users.info" => match inner.users.get(&text("user")) {
             Some(user) => ok(json!({ "user": user })),
             None => slack_error("user_not_found"),
@@ -228,14 +249,7 @@ fn conversations_list(inner: &Inner, cursor: &str, limit: &str) -> Response {
 }
 
 fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
-    let key = (channel.to_owned(), ts.to_owned());
-    let reactions: Vec<Value> = inner
-        .reactions
-        .get(&key)
-        .into_iter()
-        .flatten()
-        .map(|(name, users)| json!({ "name": name, "count": users.len(), "users": users }))
-        .collect();
+    let reactions = reaction_values(inner, channel, ts);
 
     let mut message = json!({
         "type": "message",
@@ -243,6 +257,7 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
         "text": "",
         "reactions": reactions,
     });
+    let key = (channel.to_owned(), ts.to_owned());
     if let Some((user, text)) = inner.messages.get(&key) {
         message["user"] = Value::String(user.clone());
         message["text"] = Value::String(text.clone());
@@ -252,6 +267,67 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
         "channel": channel,
         "message": message,
     }))
+}
+
+/// Answers `conversations.history` from the seeded messages at or after
+/// `oldest`, newest first, `limit` per page with the offset as the cursor.
+fn history(inner: &Inner, params: &Value) -> Response {
+    let field = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default();
+    let channel = field("channel");
+    let Some(seeded) = inner.history.get(channel) else {
+        if inner.channels.contains_key(channel) {
+            return ok(json!({ "messages": [], "has_more": false }));
+        }
+        return slack_error("channel_not_found");
+    };
+    let oldest = ts_to_time(field("oldest")).unwrap_or(std::time::UNIX_EPOCH);
+    let limit: usize = field("limit").parse().unwrap_or(100).max(1);
+    let offset: usize = field("cursor").parse().unwrap_or(0);
+
+    let mut found: Vec<_> = seeded
+        .iter()
+        .filter(|message| ts_to_time(&message.ts).is_some_and(|posted| posted >= oldest))
+        .collect();
+    found.sort_by_key(|message| std::cmp::Reverse(ts_to_time(&message.ts)));
+
+    let page: Vec<Value> = found
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|message| {
+            let reactions = reaction_values(inner, channel, &message.ts);
+            json!({
+                "type": "message",
+                "user": message.user,
+                "text": message.text,
+                "ts": message.ts,
+                "reactions": reactions,
+            })
+        })
+        .collect();
+    let next = offset + page.len();
+    let has_more = next < found.len();
+    let cursor = if has_more {
+        next.to_string()
+    } else {
+        String::new()
+    };
+    ok(json!({
+        "messages": page,
+        "has_more": has_more,
+        "response_metadata": { "next_cursor": cursor },
+    }))
+}
+
+fn reaction_values(inner: &Inner, channel: &str, ts: &str) -> Vec<Value> {
+    let key = (channel.to_owned(), ts.to_owned());
+    inner
+        .reactions
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .map(|(name, users)| json!({ "name": name, "count": users.len(), "users": users }))
+        .collect()
 }
 
 /// Adds `user`'s `emoji` reaction; a repeated reaction by the same user is kept once.

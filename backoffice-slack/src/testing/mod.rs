@@ -1,15 +1,18 @@
 //! A fake Slack for tests: the Web API methods the adapter calls and a
 //! Socket Mode WebSocket, served on `127.0.0.1` by axum.
 //!
-//! [`FakeSlack`] records every call, keeps reactions and posted messages in
-//! memory, and fails a method on request: it returns `429` with a
-//! `Retry-After`, returns `5xx`, responds slowly, or returns a Slack error code.
+//! [`FakeSlack`] records every call, keeps reactions, posted messages and
+//! seeded channel history in memory, and fails a method on request: it
+//! returns `429` with a `Retry-After`, returns `5xx`, responds slowly, drops
+//! the connection, or returns a Slack error code. [`FakeSlack::inject_random`]
+//! fails a share of all calls at random, from a seeded generator.
 //! Tests point a real adapter at [`FakeSlack::api_url`] and wait for calls
 //! with a deadline instead of sleeping.
 //!
 //! Enabled by the `testing` feature.
 
 mod api;
+mod random;
 mod socket;
 
 use std::collections::{HashMap, VecDeque};
@@ -20,6 +23,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
+
+pub use random::RandomFaults;
 
 /// The bot token the fake accepts.
 pub const BOT_TOKEN: &str = "xoxb-fake-bot-token";
@@ -37,6 +42,8 @@ pub struct Call {
     pub method: String,
     /// The query parameters and JSON body fields, merged into one object.
     pub params: Value,
+    /// The failure the fake returned instead of the normal response, if any.
+    pub fault: Option<Fault>,
 }
 
 /// One message posted with `chat.postMessage`.
@@ -66,6 +73,17 @@ pub enum Fault {
     Slow(Duration),
     /// `{"ok": false, "error": code}`. Nothing is done.
     ApiError(String),
+    /// The fake sends `200 OK` and its headers, then closes the connection
+    /// before the body. Nothing is done.
+    Disconnect,
+}
+
+/// A message that a person posted, as `conversations.history` returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HistoryMessage {
+    user: String,
+    text: String,
+    ts: String,
 }
 
 /// A message's `(channel, ts)`.
@@ -81,6 +99,9 @@ struct Inner {
     /// Reactions by `(channel, ts)`: emoji names with their users, in order.
     reactions: HashMap<MessageKey, ReactionList>,
     faults: HashMap<String, VecDeque<Fault>>,
+    random: Option<RandomFaults>,
+    /// Messages people posted, by channel, in the order they were added.
+    history: HashMap<String, Vec<HistoryMessage>>,
     users: HashMap<String, Value>,
     channels: HashMap<String, Value>,
     groups: HashMap<String, Vec<String>>,
@@ -164,6 +185,34 @@ impl FakeSlack {
         self.shared.update(|inner| {
             let queue = inner.faults.entry(method.to_owned()).or_default();
             queue.extend(std::iter::repeat_n(fault, times));
+        });
+    }
+
+    /// Fails calls at random from now on, as `faults` describes. Queued
+    /// faults from [`FakeSlack::inject`] are returned first.
+    pub fn inject_random(&self, faults: RandomFaults) {
+        self.shared.update(|inner| inner.random = Some(faults));
+    }
+
+    /// Stops failing calls at random.
+    pub fn stop_random(&self) {
+        self.shared.update(|inner| inner.random = None);
+    }
+
+    /// Records a message that `user` posted in `channel` at `ts`, so that
+    /// `conversations.history` returns it. Sending its event is up to the test.
+    pub fn post_human_message(&self, channel: &str, user: &str, text: &str, ts: &str) {
+        let message = HistoryMessage {
+            user: user.to_owned(),
+            text: text.to_owned(),
+            ts: ts.to_owned(),
+        };
+        self.shared.update(|inner| {
+            inner
+                .history
+                .entry(channel.to_owned())
+                .or_default()
+                .push(message)
         });
     }
 

@@ -74,6 +74,11 @@ fn command(
 
 /// Builds the test bot: `ping`, `echo <text...>`, `shout` and `block`.
 pub fn bot(recorder: Arc<Recorder>) -> Bot<Arc<Recorder>> {
+    bot_in(recorder, CHANNEL)
+}
+
+/// Builds the test bot with its role bound to `channel`, an ID or a name.
+pub fn bot_in(recorder: Arc<Recorder>, channel: &str) -> Bot<Arc<Recorder>> {
     Bot::builder(recorder)
         .command(command("ping", |_, _| {
             Box::pin(async { Reply::new("pong") })
@@ -93,7 +98,7 @@ pub fn bot(recorder: Arc<Recorder>) -> Bot<Arc<Recorder>> {
                 Reply::new("unblocked")
             })
         }))
-        .role("ops", Rule::channels([CHANNEL]))
+        .role("ops", Rule::channels([channel]))
         .build()
         .expect("the test bot is valid")
 }
@@ -262,4 +267,41 @@ pub fn mention(text: &str, ts: &str) -> Value {
 /// Builds a command addressed to the bot.
 pub fn command_text(command: &str) -> String {
     format!("<@{BOT_USER_ID}> {command}")
+}
+
+/// The log lines written through `tracing` since [`capture_logs`] was called.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Returns everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs a global subscriber that keeps every event at `level` and above,
+/// from every crate, without colours, and returns its log. A test binary can
+/// install one global subscriber, so call this from at most one test per file.
+pub fn capture_logs(level: tracing::Level) -> Logs {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .try_init()
+        .expect("no other test in this file installed a subscriber");
+    logs
 }

@@ -1,0 +1,119 @@
+//! Catch-up against the fake Slack: commands posted while the adapter was
+//! down run once at start-up, and a restart does not run them again.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backoffice_slack::testing::BOT_USER_ID;
+use common::*;
+
+/// Returns a message timestamp `seconds_ago` seconds before now.
+fn ts_ago(seconds_ago: u64, sequence: u32) -> String {
+    format!("{}.{sequence:06}", now() - seconds_ago)
+}
+
+#[tokio::test]
+async fn start_up_runs_missed_commands_once() {
+    let fake = fake_slack().await;
+    let missed = ts_ago(60, 1);
+    let handled = ts_ago(50, 2);
+    let too_old = ts_ago(3_600, 3);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo missed"), &missed);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo handled"), &handled);
+    fake.react(CHANNEL, &handled, "eyes", BOT_USER_ID);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo too old"), &too_old);
+    fake.post_human_message(CHANNEL, USER, "lunch, anyone?", &ts_ago(40, 4));
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let first = backoffice_slack::start(bot(Arc::clone(&recorder)), config.clone())
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    assert_eq!(posts[0].text, "missed");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(missed.as_str()));
+    first.shutdown().await;
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["missed"]);
+
+    // A restart reads the history again and finds every command marked.
+    let second = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter restarts");
+    fake.wait_for_calls("conversations.history", 2, WAIT).await;
+    second.shutdown().await;
+
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["missed"]);
+    assert_eq!(fake.posts().len(), 1);
+    assert_eq!(fake.calls_to("reactions.add").len(), 1);
+}
+
+#[tokio::test]
+async fn channel_bound_by_name_is_read() {
+    let fake = fake_slack().await;
+    let missed = ts_ago(60, 1);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo by name"), &missed);
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot_in(Arc::clone(&recorder), "#ops"), config)
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "by name");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(missed.as_str()));
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["by name"]);
+}
+
+#[tokio::test]
+async fn zero_window_turns_catch_up_off() {
+    let fake = fake_slack().await;
+    fake.post_human_message(CHANNEL, USER, &command_text("echo missed"), &ts_ago(60, 1));
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::ZERO);
+
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+    assert_still_runs_ping(&handle, &fake).await;
+    handle.shutdown().await;
+
+    assert!(fake.calls_to("conversations.history").is_empty());
+    assert_eq!(recorder.echoed.lock().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn history_is_read_page_by_page() {
+    let fake = fake_slack().await;
+    let platform = backoffice_slack::SlackPlatform::connect(&http_config(&fake))
+        .await
+        .expect("the platform connects");
+    for sequence in 0..450 {
+        let text = format!("message {sequence}");
+        fake.post_human_message(CHANNEL, USER, &text, &ts_ago(100, sequence));
+    }
+
+    let oldest = std::time::SystemTime::now() - Duration::from_secs(600);
+    let history = backoffice_core::Platform::history(&platform, CHANNEL, oldest)
+        .await
+        .expect("the history is read");
+
+    assert_eq!(history.len(), 450);
+    assert_eq!(history[0].message.text, "message 0");
+    assert_eq!(history[449].message.text, "message 449");
+    assert_eq!(fake.calls_to("conversations.history").len(), 3);
+}
+
+async fn assert_still_runs_ping(
+    handle: &backoffice_slack::SlackHandle,
+    fake: &backoffice_slack::testing::FakeSlack,
+) {
+    let body = envelope(message(&command_text("ping"), &ts_ago(0, 9)));
+    send_signed(handle.local_addr(), &body, &[]).await;
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    assert_eq!(posts[0].text, "pong");
+}
