@@ -56,9 +56,9 @@ pub enum DispatchError {
     /// The command message was edited after its dry run was shown.
     #[error("the command message was edited after its dry run was shown")]
     Void,
-    /// The command message's timestamp is not a valid time, so a request
-    /// for approval could not expire.
-    #[error("the message timestamp {ts:?} is not a valid time")]
+    /// The command message's timestamp is not a valid time or lies in the
+    /// future, so a request for approval might never expire.
+    #[error("the message timestamp {ts:?} is not a valid time or lies in the future")]
     InvalidTimestamp {
         /// The message timestamp as the platform sent it.
         ts: String,

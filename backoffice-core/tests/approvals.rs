@@ -8,7 +8,7 @@ use std::time::Duration;
 use backoffice_core::testing::{TestKit, TEST_BOT_USER, TEST_TEAM};
 use backoffice_core::{
     Bot, ChannelKind, Command, CommandInfo, Context, DispatchError, Invocation, Message, Outcome,
-    Reply, Rule, UserInfo,
+    Platform, Reply, Rule, UserInfo,
 };
 
 #[derive(Default)]
@@ -349,4 +349,41 @@ async fn unparseable_ts_request_closes() {
     let late = kit.react("UBOB", "C0DEV", ts, APPROVE).await;
     assert_eq!(late.outcome, Outcome::AlreadyHandled);
     assert_eq!(deleted(&kit), 0);
+}
+
+#[tokio::test]
+async fn future_ts_refuses_request() {
+    let kit = kit();
+    let now = kit.platform().now();
+    let seconds = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the test clock is after 1970")
+        .as_secs();
+    let ts = format!("{}.000100", seconds + 30 * 24 * 3600);
+
+    let request = request_with_ts(&kit, &ts).await;
+    assert_eq!(
+        request.outcome,
+        Outcome::Failed(DispatchError::InvalidTimestamp { ts: ts.clone() })
+    );
+
+    kit.react("UANN", "C0DEV", &ts, APPROVE).await;
+    kit.advance(Duration::from_secs(2 * 3600));
+    kit.react("UBOB", "C0DEV", &ts, APPROVE).await;
+    assert_eq!(deleted(&kit), 0);
+}
+
+#[tokio::test]
+async fn slightly_future_ts_allowed() {
+    // Slack's clock and the bot's may differ by a few seconds.
+    let kit = kit();
+    let now = kit.platform().now();
+    let seconds = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the test clock is after 1970")
+        .as_secs();
+    let ts = format!("{}.000100", seconds + 30);
+
+    let request = request_with_ts(&kit, &ts).await;
+    assert_eq!(request.outcome, Outcome::AwaitingApproval);
 }

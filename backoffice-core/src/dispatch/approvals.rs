@@ -36,8 +36,8 @@ impl<S: Send + Sync + 'static> Bot<S> {
     ) -> Outcome {
         let command = &self.inner.commands[found.command];
         let usage = command.pattern().usage();
-        let Some(posted_at) = ts_to_time(&message.ts) else {
-            warn!(ts = %message.ts, "the message timestamp is not a valid time, so no request was made");
+        let Some(posted_at) = posting_time(&message.ts, platform.now()) else {
+            warn!(ts = %message.ts, "the message timestamp is not a valid time or lies in the future, so no request was made");
             let failure = DispatchError::InvalidTimestamp {
                 ts: message.ts.clone(),
             };
@@ -132,9 +132,9 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 .await;
         }
 
-        // Without a posting time the request could never expire, so it closes.
-        let Some(posted_at) = ts_to_time(&message.ts) else {
-            warn!(ts = %message.ts, "the message timestamp is not a valid time, so the request was closed");
+        // Without a trustworthy posting time the request might never expire, so it closes.
+        let Some(posted_at) = posting_time(&message.ts, platform.now()) else {
+            warn!(ts = %message.ts, "the message timestamp is not a valid time or lies in the future, so the request was closed");
             audit_decision("", None, &message, &[], AuditOutcome::Voided);
             let failure = DispatchError::InvalidTimestamp {
                 ts: message.ts.clone(),
@@ -406,17 +406,25 @@ fn request_text(
     )
 }
 
+/// How far ahead of the bot's clock a message's time may be. Slack sets the
+/// time, so a larger lead is clock skew or a forged time that would push the
+/// request's expiry away. Slack itself accepts 5 minutes of skew on signed
+/// requests.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+
 /// The room a message's time must leave before `SystemTime` overflows, so
 /// that adding an expiry of up to 100 years to it cannot panic.
 const EXPIRY_HEADROOM: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
 
 /// Converts a message timestamp (`1733350000.000100`, seconds since the Unix
-/// epoch) into a time. Returns `None` when `ts` is not a number, is negative,
+/// epoch) into the time the message was posted. Returns `None` when `ts` is
+/// not a number, is negative, lies more than [`MAX_CLOCK_SKEW`] after `now`,
 /// or lies within [`EXPIRY_HEADROOM`] of the largest `SystemTime`.
-fn ts_to_time(ts: &str) -> Option<SystemTime> {
+fn posting_time(ts: &str, now: SystemTime) -> Option<SystemTime> {
     let seconds: f64 = ts.parse().ok()?;
     let since_epoch = Duration::try_from_secs_f64(seconds).ok()?;
     let posted_at = UNIX_EPOCH.checked_add(since_epoch)?;
     posted_at.checked_add(EXPIRY_HEADROOM)?;
-    Some(posted_at)
+    let latest = now.checked_add(MAX_CLOCK_SKEW)?;
+    (posted_at <= latest).then_some(posted_at)
 }
