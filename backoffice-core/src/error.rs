@@ -56,6 +56,13 @@ pub enum DispatchError {
     /// The command message was edited after its dry run was shown.
     #[error("the command message was edited after its dry run was shown")]
     Void,
+    /// The command message's timestamp is not a valid time or lies in the
+    /// future, so a request for approval might never expire.
+    #[error("the message timestamp {ts:?} is not a valid time or lies in the future")]
+    InvalidTimestamp {
+        /// The message timestamp as the platform sent it.
+        ts: String,
+    },
     /// The handler returned an error.
     #[error("the handler failed: {message}")]
     HandlerFailed {
@@ -109,6 +116,10 @@ impl DispatchError {
             ),
             Self::Void => "The command message was edited after I showed what it would do, \
                  so this request is void and nothing was changed. Post the command again as a new message."
+                .into(),
+            Self::InvalidTimestamp { .. } => "I could not tell when your message was posted, \
+                 so a request for approval could not expire and nothing was changed. \
+                 Post the command again as a new message."
                 .into(),
             Self::HandlerFailed { message } => format!("`{usage}` failed: {message}"),
             Self::Panicked { .. } => format!(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backoffice_core::testing::{TestKit, TEST_BOT_USER, TEST_TEAM};
 use backoffice_core::{
     Bot, ChannelKind, Command, CommandInfo, Context, DispatchError, Invocation, Message, Outcome,
-    Reply, Rule, UserInfo,
+    Platform, Reply, Rule, UserInfo,
 };
 
 #[derive(Default)]
@@ -285,4 +285,105 @@ async fn two_replicas_run_once() {
         .count();
     assert_eq!(ran, 1, "{:?} {:?}", a.outcome, b.outcome);
     assert_eq!(deleted(&first) + deleted(&second), 1);
+}
+
+/// Delivers "delete account acme" from ann in #developers with the timestamp `ts`.
+async fn request_with_ts(kit: &TestKit<Runs>, ts: &str) -> backoffice_core::testing::Exchange {
+    let message = Message::new(
+        TEST_TEAM,
+        "C0DEV",
+        ChannelKind::Public,
+        "UANN",
+        "<@UBOT> delete account acme",
+        ts,
+    );
+    kit.deliver(message).await
+}
+
+#[tokio::test]
+async fn unreadable_ts_refuses_request() {
+    for ts in [
+        "1e19",
+        "99999999999999999999.000100",
+        "18446744073709551615.0",
+        "not-a-ts",
+        "",
+    ] {
+        let kit = kit();
+        let request = request_with_ts(&kit, ts).await;
+        assert_eq!(
+            request.outcome,
+            Outcome::Failed(DispatchError::InvalidTimestamp { ts: ts.into() }),
+            "{ts}"
+        );
+        kit.react("UANN", "C0DEV", ts, APPROVE).await;
+        kit.react("UBOB", "C0DEV", ts, APPROVE).await;
+        assert_eq!(deleted(&kit), 0, "{ts}");
+    }
+}
+
+#[tokio::test]
+async fn unparseable_ts_request_closes() {
+    // The request marker is already there, as an older version of the bot
+    // left it, so only the reaction path can stop this request.
+    let kit = kit();
+    let ts = "not-a-ts";
+    let message = Message::new(
+        TEST_TEAM,
+        "C0DEV",
+        ChannelKind::Public,
+        "UANN",
+        "<@UBOT> delete account acme",
+        ts,
+    );
+    kit.platform().store_message(&message);
+    kit.platform()
+        .react(TEST_BOT_USER, "C0DEV", ts, "hourglass_flowing_sand");
+    let caller = kit.react("UANN", "C0DEV", ts, APPROVE).await;
+    assert_eq!(
+        caller.outcome,
+        Outcome::Failed(DispatchError::InvalidTimestamp { ts: ts.into() })
+    );
+
+    kit.advance(Duration::from_secs(30 * 24 * 3600));
+    let late = kit.react("UBOB", "C0DEV", ts, APPROVE).await;
+    assert_eq!(late.outcome, Outcome::AlreadyHandled);
+    assert_eq!(deleted(&kit), 0);
+}
+
+#[tokio::test]
+async fn future_ts_refuses_request() {
+    let kit = kit();
+    let now = kit.platform().now();
+    let seconds = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the test clock is after 1970")
+        .as_secs();
+    let ts = format!("{}.000100", seconds + 30 * 24 * 3600);
+
+    let request = request_with_ts(&kit, &ts).await;
+    assert_eq!(
+        request.outcome,
+        Outcome::Failed(DispatchError::InvalidTimestamp { ts: ts.clone() })
+    );
+
+    kit.react("UANN", "C0DEV", &ts, APPROVE).await;
+    kit.advance(Duration::from_secs(2 * 3600));
+    kit.react("UBOB", "C0DEV", &ts, APPROVE).await;
+    assert_eq!(deleted(&kit), 0);
+}
+
+#[tokio::test]
+async fn slightly_future_ts_allowed() {
+    // Slack's clock and the bot's may differ by a few seconds.
+    let kit = kit();
+    let now = kit.platform().now();
+    let seconds = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the test clock is after 1970")
+        .as_secs();
+    let ts = format!("{}.000100", seconds + 30);
+
+    let request = request_with_ts(&kit, &ts).await;
+    assert_eq!(request.outcome, Outcome::AwaitingApproval);
 }

@@ -35,6 +35,14 @@ impl<S: Send + Sync + 'static> Bot<S> {
         facts: &Facts,
     ) -> Outcome {
         let command = &self.inner.commands[found.command];
+        let usage = command.pattern().usage();
+        let Some(posted_at) = posting_time(&message.ts, platform.now()) else {
+            warn!(ts = %message.ts, "the message timestamp is not a valid time or lies in the future, so no request was made");
+            let failure = DispatchError::InvalidTimestamp {
+                ts: message.ts.clone(),
+            };
+            return self.refuse(&platform, &message, failure, &usage).await;
+        };
         match self
             .claim(&platform, &message, &self.inner.request_marker)
             .await
@@ -44,7 +52,6 @@ impl<S: Send + Sync + 'static> Bot<S> {
             Claim::Failed(outcome) => return outcome,
         }
         let info = command.info();
-        let usage = command.pattern().usage();
         let context = Context::new(
             Arc::clone(&self.inner.state),
             Arc::clone(&platform),
@@ -67,7 +74,6 @@ impl<S: Send + Sync + 'static> Bot<S> {
                     &[],
                     AuditOutcome::ApprovalRequested,
                 );
-                let posted_at = ts_to_time(&message.ts).unwrap_or_else(|| platform.now());
                 let expires = info.expires.unwrap_or(DEFAULT_EXPIRY);
                 let text =
                     request_text(&plan, &facts.user.name, info.approvals, posted_at, expires);
@@ -126,6 +132,16 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 .await;
         }
 
+        // Without a trustworthy posting time the request might never expire, so it closes.
+        let Some(posted_at) = posting_time(&message.ts, platform.now()) else {
+            warn!(ts = %message.ts, "the message timestamp is not a valid time or lies in the future, so the request was closed");
+            audit_decision("", None, &message, &[], AuditOutcome::Voided);
+            let failure = DispatchError::InvalidTimestamp {
+                ts: message.ts.clone(),
+            };
+            return self.close_request(&platform, &message, failure).await;
+        };
+
         let (found, invocation) = match self.resolve_request(&platform, &message).await {
             Ok(resolved) => resolved,
             Err(outcome) => return outcome,
@@ -135,7 +151,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
         let request = Request {
             caller: message.user.clone(),
             others: info.approvals,
-            posted_at: ts_to_time(&message.ts).unwrap_or_else(|| platform.now()),
+            posted_at,
             expires_after: info.expires.unwrap_or(DEFAULT_EXPIRY),
         };
 
@@ -390,9 +406,25 @@ fn request_text(
     )
 }
 
+/// How far ahead of the bot's clock a message's time may be. Slack sets the
+/// time, so a larger lead is clock skew or a forged time that would push the
+/// request's expiry away. Slack itself accepts 5 minutes of skew on signed
+/// requests.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// The room a message's time must leave before `SystemTime` overflows, so
+/// that adding an expiry of up to 100 years to it cannot panic.
+const EXPIRY_HEADROOM: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
+
 /// Converts a message timestamp (`1733350000.000100`, seconds since the Unix
-/// epoch) into a time.
-fn ts_to_time(ts: &str) -> Option<SystemTime> {
+/// epoch) into the time the message was posted. Returns `None` when `ts` is
+/// not a number, is negative, lies more than [`MAX_CLOCK_SKEW`] after `now`,
+/// or lies within [`EXPIRY_HEADROOM`] of the largest `SystemTime`.
+fn posting_time(ts: &str, now: SystemTime) -> Option<SystemTime> {
     let seconds: f64 = ts.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| UNIX_EPOCH + Duration::from_secs_f64(seconds))
+    let since_epoch = Duration::try_from_secs_f64(seconds).ok()?;
+    let posted_at = UNIX_EPOCH.checked_add(since_epoch)?;
+    posted_at.checked_add(EXPIRY_HEADROOM)?;
+    let latest = now.checked_add(MAX_CLOCK_SKEW)?;
+    (posted_at <= latest).then_some(posted_at)
 }
