@@ -387,3 +387,56 @@ async fn slightly_future_ts_allowed() {
     let request = request_with_ts(&kit, &ts).await;
     assert_eq!(request.outcome, Outcome::AwaitingApproval);
 }
+
+#[tokio::test]
+async fn rerouted_request_does_not_run() {
+    let restart_database = Command::new(
+        CommandInfo::new(
+            "restart_database",
+            "restart database",
+            "Restarts the database",
+        )
+        .access("dba")
+        .approvals(1),
+        |_args| {
+            let run = |ctx: Context<Runs>| -> backoffice_core::command::BoxFuture<_> {
+                Box::pin(async move {
+                    ctx.state().deleted.fetch_add(1, Ordering::SeqCst);
+                    Ok(Reply::new("database restarted"))
+                })
+            };
+            Ok(Invocation::new(run))
+        },
+    );
+    let restart_service = Command::new(
+        CommandInfo::new("restart_service", "restart <service>", "Restarts a service")
+            .access("ops"),
+        |_args| {
+            let run = |ctx: Context<Runs>| -> backoffice_core::command::BoxFuture<_> {
+                Box::pin(async move {
+                    ctx.state().deleted.fetch_add(1, Ordering::SeqCst);
+                    Ok(Reply::new("service restarted"))
+                })
+            };
+            Ok(Invocation::new(run))
+        },
+    );
+    let bot = Bot::builder(Runs::default())
+        .command(restart_database)
+        .command(restart_service)
+        .role("dba", Rule::channels(["C0DEV"]).groups(["SDBA"]))
+        .role("ops", Rule::channels(["C0DEV"]))
+        .build()
+        .expect("no conflicts");
+    let kit = TestKit::new(bot)
+        .channel("C0DEV", "developers", ChannelKind::Public)
+        .group("SDBA", &["UANN"]);
+
+    let request = kit.send("UANN", "C0DEV", "restart database").await;
+    assert_eq!(request.outcome, Outcome::AwaitingApproval);
+    kit.platform().add_group("SDBA", &[]);
+
+    let approval = kit.react("UANN", "C0DEV", &request.ts, APPROVE).await;
+    assert_eq!(approval.outcome, Outcome::Failed(DispatchError::Void));
+    assert_eq!(deleted(&kit), 0);
+}

@@ -238,7 +238,23 @@ impl<S: Send + Sync + 'static> Bot<S> {
             debug!("the request's command is no longer allowed here");
             return Err(Outcome::Ignored);
         };
-        match self.inner.commands[found.command].prepare(&found.args) {
+        let command = &self.inner.commands[found.command];
+        if command.info().approvals == 0 {
+            // NOTE: the bot keeps no record of which command the dry run was
+            // for, so this catches only a change to a command without approval.
+            warn!(command = %command.info().name, "the request's text now routes to a command that needs no approval, so the request is void");
+            audit_decision(
+                &command.info().name,
+                Some(&found),
+                message,
+                &[],
+                AuditOutcome::Voided,
+            );
+            return Err(self
+                .close_request(platform, message, DispatchError::Void)
+                .await);
+        }
+        match command.prepare(&found.args) {
             Ok(invocation) => Ok((found, invocation)),
             Err(_) => Err(Outcome::Ignored),
         }
