@@ -192,6 +192,7 @@ async fn run(options: Options, pinned: bool) -> Result<(), String> {
     let idle = server.sample()?;
     let requests = presign(options.variant, options.events);
 
+    let generator_idle = cpu_ticks(std::process::id())?;
     let started = Instant::now();
     let deadline = started + options.duration;
     let sent = send_all(&client, &url, requests, options.concurrency, deadline).await;
@@ -203,6 +204,8 @@ async fn run(options: Options, pinned: bool) -> Result<(), String> {
         Variant::Reply => Some(wait_for_replies(&fake, accepted, deadline, started).await),
     };
     let loaded = server.sample()?;
+    let generator_ticks = cpu_ticks(std::process::id())? - generator_idle;
+    let elapsed = started.elapsed();
     let exit = server.stop().await;
 
     let report = Report {
@@ -213,6 +216,8 @@ async fn run(options: Options, pinned: bool) -> Result<(), String> {
         replied,
         idle,
         loaded,
+        generator_ticks,
+        elapsed,
         fake: &fake,
     };
     report.print();
@@ -298,22 +303,7 @@ impl Server {
 
     fn sample(&self) -> Result<Sample, String> {
         let pid = self.child.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_err(|error| format!("failed to read /proc/{pid}/stat: {error}"))?;
-        // The fields after the command name, which is in parentheses and
-        // may contain spaces: state is field 3, utime 14 and stime 15.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let field = |index: usize| {
-            fields
-                .get(index)
-                .and_then(|value| value.parse::<u64>().ok())
-        };
-        let (Some(utime), Some(stime)) = (field(11), field(12)) else {
-            return Err(format!("unexpected /proc/{pid}/stat format: {stat}"));
-        };
+        let cpu_ticks = cpu_ticks(pid)?;
 
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .map_err(|error| format!("failed to read /proc/{pid}/status: {error}"))?;
@@ -324,7 +314,7 @@ impl Server {
             .ok_or_else(|| format!("no VmHWM in /proc/{pid}/status"))?;
 
         Ok(Sample {
-            cpu_ticks: utime + stime,
+            cpu_ticks,
             peak_rss_kib,
         })
     }
@@ -365,6 +355,27 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// Returns the user plus system CPU time of process `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> Result<u64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|error| format!("failed to read /proc/{pid}/stat: {error}"))?;
+    // The fields after the command name, which is in parentheses and may
+    // contain spaces: state is field 3, utime 14 and stime 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|value| value.parse::<u64>().ok())
+    };
+    match (field(11), field(12)) {
+        (Some(utime), Some(stime)) => Ok(utime + stime),
+        _ => Err(format!("unexpected /proc/{pid}/stat format: {stat}")),
     }
 }
 
@@ -586,6 +597,10 @@ struct Report<'a> {
     replied: Option<Option<Duration>>,
     idle: Sample,
     loaded: Sample,
+    /// This process's CPU time during the run, in clock ticks.
+    generator_ticks: u64,
+    /// The run's wall time, replies included.
+    elapsed: Duration,
     fake: &'a FakeSlack,
 }
 
@@ -651,11 +666,16 @@ impl Report<'_> {
         }
 
         let ticks = self.loaded.cpu_ticks - self.idle.cpu_ticks;
-        let cpu = self.server_cpu(ticks);
+        let cpu = self.ticks_to_seconds(ticks);
         println!(
             "server CPU:         {:.3} s, {:.1} µs per event",
             cpu,
             cpu * 1e6 / answered.max(1) as f64
+        );
+        println!(
+            "generator CPU:      {:.3} s over {:.3} s of wall time (one CPU at most)",
+            self.ticks_to_seconds(self.generator_ticks),
+            self.elapsed.as_secs_f64()
         );
         println!(
             "server peak RSS:    {:.1} MiB idle, {:.1} MiB after load",
@@ -664,7 +684,7 @@ impl Report<'_> {
         );
     }
 
-    fn server_cpu(&self, ticks: u64) -> f64 {
+    fn ticks_to_seconds(&self, ticks: u64) -> f64 {
         ticks as f64 / clock_ticks_per_second() as f64
     }
 }
