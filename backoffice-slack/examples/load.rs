@@ -1,9 +1,9 @@
 //! A load generator for the Events API endpoint.
 //!
-//! It starts a fake Slack in this process, starts the `load_server` example
-//! as a child process pinned to CPU 0 (this process pins itself to CPU 1),
-//! sends it pre-signed events over keep-alive HTTP/1.1 at a fixed
-//! concurrency, and reports the throughput, the acknowledgement latency, the
+//! It starts a fake Slack in this process and the `load_server` example as a
+//! child process pinned to CPU 0, while this process pins itself to CPU 1.
+//! It sends the server pre-signed events over keep-alive HTTP/1.1 at a fixed
+//! concurrency. It reports the throughput, the acknowledgement latency, the
 //! server's CPU time per event and its peak resident memory.
 //!
 //! ```sh
@@ -440,7 +440,7 @@ fn presign(variant: Variant, count: usize) -> Vec<Signed> {
 
     (0..count)
         .map(|index| {
-            // Seconds from `now` on, so that runs a second apart do not reuse a ts.
+            // `now` in the ts keeps runs in different seconds from reusing a ts.
             let ts = format!(
                 "{}.{:06}",
                 now + (index / 1_000_000) as u64,
