@@ -83,14 +83,19 @@ async fn receive_event(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
+    match body {
+        Ok(body) => acknowledge(&events, &headers, &body),
         Err(rejection) => {
             warn!(status = %rejection.status(), error = %rejection.body_text(), "rejected an event body");
-            return rejection.into_response();
+            rejection.into_response()
         }
-    };
-    let Ok(body) = std::str::from_utf8(&body) else {
+    }
+}
+
+/// Verifies, decodes and queues one raw event body, and returns the response
+/// Slack gets: the whole acknowledgement path after the body is read.
+fn acknowledge(events: &Events, headers: &HeaderMap, body: &[u8]) -> Response {
+    let Ok(body) = std::str::from_utf8(body) else {
         warn!(
             bytes = body.len(),
             "rejected an event body that is not UTF-8"
@@ -98,7 +103,7 @@ async fn receive_event(
         return StatusCode::BAD_REQUEST.into_response();
     };
 
-    if let Err(reason) = verify(&events.verifier, &headers, body) {
+    if let Err(reason) = verify(&events.verifier, headers, body) {
         warn!(
             reason,
             bytes = body.len(),
@@ -106,7 +111,7 @@ async fn receive_event(
         );
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    log_redelivery(&headers);
+    log_redelivery(headers);
 
     match decode(body.as_bytes()) {
         Ok(event) => dispatch(&events.queue, event),
@@ -163,5 +168,45 @@ fn dispatch(queue: &Queue, event: SlackPushEvent) -> Response {
                 StatusCode::SERVICE_UNAVAILABLE.into_response()
             }
         },
+    }
+}
+
+/// The acknowledgement path without the HTTP server, for the `ack` benchmark.
+/// Not part of the public API.
+#[doc(hidden)]
+pub mod bench {
+    use axum::http::{HeaderMap, StatusCode};
+    use slack_morphism::prelude::SlackSigningSecret;
+    use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+    use tokio::sync::mpsc;
+
+    use super::Events;
+    use crate::events::Incoming;
+    use crate::queue::Queue;
+
+    /// The endpoint's state over a queue whose receiving side the caller drains.
+    pub struct AckPath(Events);
+
+    impl AckPath {
+        /// Builds the path for `signing_secret` over a queue of `capacity`
+        /// events; `bot_user_id` is the bot's own user ID.
+        pub fn new(
+            signing_secret: &str,
+            bot_user_id: &str,
+            capacity: usize,
+        ) -> (Self, mpsc::Receiver<Incoming>) {
+            let secret = SlackSigningSecret::new(signing_secret.to_owned());
+            let (queue, receiver) = Queue::detached(bot_user_id, capacity);
+            let events = super::Events {
+                verifier: std::sync::Arc::new(SlackEventSignatureVerifier::new(&secret)),
+                queue,
+            };
+            (Self(events), receiver)
+        }
+
+        /// Runs the endpoint's work on one raw body and returns its status.
+        pub fn acknowledge(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+            super::acknowledge(&self.0, headers, body).status()
+        }
     }
 }

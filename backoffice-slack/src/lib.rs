@@ -48,6 +48,8 @@ pub use client::HyperClient;
 pub use config::{ConfigError, Mode, Secret, SlackConfig};
 pub use error::SlackError;
 pub use events::{decode, translate, DecodeError, Incoming};
+#[doc(hidden)]
+pub use http::bench;
 pub use http::MAX_BODY_BYTES;
 pub use platform::SlackPlatform;
 pub use queue::Unfinished;

@@ -96,6 +96,19 @@ impl Queue {
         result
     }
 
+    /// Builds a queue of `capacity` events with no workers, whose receiving
+    /// side the caller drains, and an empty duplicate cache.
+    pub(crate) fn detached(bot_user_id: &str, capacity: usize) -> (Self, mpsc::Receiver<Incoming>) {
+        let (sender, receiver) = mpsc::channel(capacity);
+        let queue = Self {
+            sender,
+            recent: Arc::new(RecentMessages::new(0)),
+            closed: Arc::new(AtomicBool::new(false)),
+            bot_user_id: bot_user_id.into(),
+        };
+        (queue, receiver)
+    }
+
     /// Returns the number of events waiting for a worker.
     fn len(&self) -> usize {
         self.sender.max_capacity() - self.sender.capacity()
