@@ -258,9 +258,12 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
         "reactions": reactions,
     });
     let key = (channel.to_owned(), ts.to_owned());
-    if let Some((user, text)) = inner.messages.get(&key) {
-        message["user"] = Value::String(user.clone());
-        message["text"] = Value::String(text.clone());
+    if let Some(stored) = inner.messages.get(&key) {
+        message["user"] = Value::String(stored.user.clone());
+        message["text"] = Value::String(stored.text.clone());
+        if let Some(edited_ts) = &stored.edited_ts {
+            message["edited"] = json!({ "user": stored.user, "ts": edited_ts });
+        }
     }
     ok(json!({
         "type": "message",

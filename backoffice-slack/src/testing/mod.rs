@@ -18,7 +18,7 @@ mod socket;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
@@ -86,6 +86,15 @@ struct HistoryMessage {
     ts: String,
 }
 
+/// A person's message that `reactions.get` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredText {
+    user: String,
+    text: String,
+    /// The `ts` of the latest edit, if the message was edited.
+    edited_ts: Option<String>,
+}
+
 /// A message's `(channel, ts)`.
 type MessageKey = (String, String);
 
@@ -106,8 +115,8 @@ struct Inner {
     channels: HashMap<String, Value>,
     groups: HashMap<String, Vec<String>>,
     enterprise: Option<String>,
-    /// Messages people posted, by `(channel, ts)`: the author and the text.
-    messages: HashMap<MessageKey, (String, String)>,
+    /// Messages people posted, by `(channel, ts)`.
+    messages: HashMap<MessageKey, StoredText>,
     next_ts: u64,
     sockets: Vec<mpsc::UnboundedSender<String>>,
     acks: Vec<String>,
@@ -286,9 +295,34 @@ impl FakeSlack {
     /// and text, as Slack does for a command message that awaits approval.
     pub fn add_message(&self, channel: &str, ts: &str, user: &str, text: &str) {
         let key = (channel.to_owned(), ts.to_owned());
-        let message = (user.to_owned(), text.to_owned());
+        let message = StoredText {
+            user: user.to_owned(),
+            text: text.to_owned(),
+            edited_ts: None,
+        };
         self.shared
             .update(|inner| inner.messages.insert(key, message));
+    }
+
+    /// Replaces the text of a message stored with [`FakeSlack::add_message`],
+    /// as its author editing it would. From then on `reactions.get` returns
+    /// the new text and an `edited` field with the author and the edit's
+    /// `ts`, the current time.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the message was never added.
+    pub fn edit_message(&self, channel: &str, ts: &str, text: &str) {
+        let key = (channel.to_owned(), ts.to_owned());
+        let edited_ts = current_ts();
+        self.shared.update(|inner| {
+            let message = inner
+                .messages
+                .get_mut(&key)
+                .unwrap_or_else(|| panic!("edit_message: no message {ts} in {channel}"));
+            message.text = text.to_owned();
+            message.edited_ts = Some(edited_ts);
+        });
     }
 
     /// Adds `user`'s `emoji` reaction to a message, as a person reacting would.
@@ -393,6 +427,18 @@ impl FakeSlack {
             }
         }
     }
+}
+
+/// Returns the current time as a Slack `ts`: seconds and microseconds.
+fn current_ts() -> String {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}.{:06}",
+        since_epoch.as_secs(),
+        since_epoch.subsec_micros()
+    )
 }
 
 /// Overwrites `target`'s fields with those of `fields`, an object or `null`.
