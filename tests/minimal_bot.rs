@@ -1,12 +1,13 @@
 //! The `minimal_bot` example: its commands through the test kit, and the
 //! built example through its console front-end.
 
+mod support;
+
 #[allow(dead_code)]
 #[path = "../examples/minimal_bot.rs"]
 mod minimal_bot;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -60,28 +61,9 @@ fn configuration_check_is_clean() {
     assert!(report.is_ok(), "{report}");
 }
 
-/// Returns the path of the example binary, building it when `cargo test` did not.
-fn example_binary() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary has a path");
-    let profile_dir = test_binary
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test binaries live in target/<profile>/deps");
-    let binary = profile_dir.join("examples").join("minimal_bot");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "minimal_bot"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example failed");
-    }
-    binary
-}
-
 #[test]
 fn console_run_answers() {
-    let mut child = Command::new(example_binary())
+    let mut child = Command::new(support::example_binary("minimal_bot"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

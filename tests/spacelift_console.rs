@@ -1,6 +1,8 @@
 //! Drives the built `spacelift_bot` example through its console front-end
 //! with a scripted conversation, against its real SQLite database.
 
+mod support;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -9,25 +11,6 @@ use std::time::Duration;
 
 /// How long one run of the example may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// Returns the path of the example binary, building it when `cargo test` did not.
-fn example_binary() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary has a path");
-    let profile_dir = test_binary
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test binaries live in target/<profile>/deps");
-    let binary = profile_dir.join("examples").join("spacelift_bot");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "spacelift_bot"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example failed");
-    }
-    binary
-}
 
 /// Returns a database path no other test uses.
 fn fresh_database(name: &str) -> PathBuf {
@@ -43,7 +26,7 @@ fn fresh_database(name: &str) -> PathBuf {
 
 /// Runs the example with `script` on standard input and returns its output.
 fn run_console(database: &PathBuf, script: &str) -> Output {
-    let mut child = Command::new(example_binary())
+    let mut child = Command::new(support::example_binary("spacelift_bot"))
         .env("BACKOFFICE_DB", database)
         .env_remove("SLACK_BOT_TOKEN")
         .env_remove("SLACK_APP_TOKEN")

@@ -1,6 +1,8 @@
 //! Runs the built `spacelift_bot` example in Slack mode against the
 //! project's fake Slack, over real HTTP on 127.0.0.1.
 
+mod support;
+
 #[path = "../backoffice-slack/tests/common/mod.rs"]
 mod common;
 
@@ -15,25 +17,6 @@ use serde_json::json;
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Returns the example binary, which `cargo test` builds with the tests.
-fn example_binary() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary has a path");
-    let profile_dir = test_binary
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let binary = profile_dir.join("examples").join("spacelift_bot");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "spacelift_bot"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example failed");
-    }
-    binary
-}
-
 /// Returns a free port on 127.0.0.1 for the example's endpoint.
 fn free_address() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
@@ -41,7 +24,7 @@ fn free_address() -> SocketAddr {
 }
 
 fn start_example(fake: &FakeSlack, listen: SocketAddr, database: &std::path::Path) -> Child {
-    Command::new(example_binary())
+    Command::new(support::example_binary("spacelift_bot"))
         .env("SLACK_BOT_TOKEN", BOT_TOKEN)
         .env("SLACK_SIGNING_SECRET", common::SIGNING_SECRET)
         .env_remove("SLACK_APP_TOKEN")
