@@ -14,7 +14,7 @@ pub struct HelpEntry<'a> {
     pub description: &'a str,
 }
 
-/// The most suggestions an unknown command gets.
+/// The maximum number of suggestions for an unknown command.
 const MAX_SUGGESTIONS: usize = 3;
 
 /// The lowest similarity, from 0 to 1, for a command to be suggested.

@@ -193,8 +193,8 @@ impl fmt::Display for Segment {
     }
 }
 
-/// The most optional groups one pattern may have; each doubles the number of
-/// forms the router compiles.
+/// The maximum number of optional groups in one pattern. Each group doubles
+/// the number of forms the router compiles.
 pub const MAX_OPTIONAL_GROUPS: usize = 6;
 
 /// A single-pass parser over the pattern's characters.

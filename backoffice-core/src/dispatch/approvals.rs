@@ -278,6 +278,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
             Claim::TakenByOther => return Outcome::AlreadyHandled,
             Claim::Failed(outcome) => return outcome,
         }
+
         let info = command.info();
         info!(command = %info.name, ?approvers, "running approved command");
         audit_decision(
@@ -287,12 +288,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
             approvers,
             AuditOutcome::Approved,
         );
-        let usage = command.pattern().usage();
-        let approved = if approvers.is_empty() {
-            String::from("Approved.")
-        } else {
-            format!("Approved by {}.", approvers.join(", "))
-        };
+
         let context = Context::new(
             Arc::clone(&self.inner.state),
             Arc::clone(&platform),
@@ -300,24 +296,27 @@ impl<S: Send + Sync + 'static> Bot<S> {
         );
         let result = self.contain(info, invocation.run(context)).await;
         audit_run(&info.name, found, &message, approvers, &result);
-        match result {
-            Ok(reply) => {
-                self.post(&platform, &message, &format!("{approved} {}", reply.text()))
-                    .await;
+
+        let approved = if approvers.is_empty() {
+            String::from("Approved.")
+        } else {
+            format!("Approved by {}.", approvers.join(", "))
+        };
+        let (text, outcome) = match result {
+            Ok(reply) => (
+                reply.text().to_owned(),
                 Outcome::Ran {
                     command: info.name.clone(),
-                }
-            }
-            Err(failure) => {
-                self.post(
-                    &platform,
-                    &message,
-                    &format!("{approved} {}", failure.reply(&usage)),
-                )
-                .await;
-                Outcome::Failed(failure)
-            }
-        }
+                },
+            ),
+            Err(failure) => (
+                failure.reply(&command.pattern().usage()),
+                Outcome::Failed(failure),
+            ),
+        };
+        self.post(&platform, &message, &format!("{approved} {text}"))
+            .await;
+        outcome
     }
 
     /// Closes a request that will never run: claims the handled marker and

@@ -62,7 +62,7 @@ pub enum Outcome {
         /// The command's handler name.
         command: String,
     },
-    /// The command did not run, or did not finish; the person was told why.
+    /// The command did not run, or did not finish, and the reply explained why.
     Failed(DispatchError),
 }
 
