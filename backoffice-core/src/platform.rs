@@ -89,6 +89,20 @@ impl Message {
         }
     }
 
+    /// Returns the command text when the message addresses the bot whose
+    /// user ID is `bot_user_id`, or `None` when it does not.
+    ///
+    /// In a channel the text must start with the bot's mention, which is
+    /// removed; in a direct message or the console the whole text is the
+    /// command. The text is not normalised.
+    pub fn command_text(&self, bot_user_id: &str) -> Option<&str> {
+        match crate::normalize::strip_mention(&self.text, bot_user_id) {
+            Some(rest) => Some(rest),
+            None if self.channel_kind.requires_mention() => None,
+            None => Some(&self.text),
+        }
+    }
+
     /// Returns the timestamp of the thread that replies to this message go
     /// into: the thread it was typed in, or the message itself.
     pub fn reply_thread_ts(&self) -> &str {
@@ -431,5 +445,36 @@ impl fmt::Display for ChannelKind {
             Self::OperatorConsole => "operator console",
         };
         f.write_str(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(kind: ChannelKind, text: &str) -> Message {
+        Message::new("T1", "C1", kind, "U1", text, "1.0")
+    }
+
+    #[test]
+    fn command_text_in_a_channel_needs_the_mention() {
+        let addressed = message(ChannelKind::Public, "<@UBOT> show acme");
+        let chatter = message(ChannelKind::Private, "show acme");
+        let later_mention = message(ChannelKind::Group, "hey <@UBOT> show acme");
+
+        assert_eq!(addressed.command_text("UBOT"), Some("show acme"));
+        assert_eq!(chatter.command_text("UBOT"), None);
+        assert_eq!(later_mention.command_text("UBOT"), None);
+    }
+
+    #[test]
+    fn command_text_without_a_channel_is_the_whole_text() {
+        let direct = message(ChannelKind::Direct, "show acme");
+        let console = message(ChannelKind::Console, "show acme");
+        let mentioned = message(ChannelKind::Direct, "<@UBOT> show acme");
+
+        assert_eq!(direct.command_text("UBOT"), Some("show acme"));
+        assert_eq!(console.command_text("UBOT"), Some("show acme"));
+        assert_eq!(mentioned.command_text("UBOT"), Some("show acme"));
     }
 }

@@ -51,8 +51,9 @@ pub struct Queue {
 impl Queue {
     /// Translates one Slack event and queues it when it can be a command.
     ///
-    /// Events that are never commands and recent duplicates are accepted
-    /// without being queued.
+    /// Events that are never commands, messages that do not address the bot
+    /// and recent duplicates are accepted without being queued, so chatter
+    /// in a busy channel costs no worker time.
     ///
     /// # Errors
     ///
@@ -64,6 +65,10 @@ impl Queue {
         };
 
         if let Incoming::Message(message) = &incoming {
+            if message.command_text(&self.bot_user_id).is_none() {
+                debug!(channel = %message.channel, ts = %message.ts, "ignoring a message that does not address the bot");
+                return Ok(());
+            }
             if self.recent.contains(&message.channel, &message.ts) {
                 debug!(channel = %message.channel, ts = %message.ts, "skipping a recently handled message");
                 return Ok(());
@@ -342,7 +347,68 @@ impl RecentMessages {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    /// A `message` event from `U1` in `channel`, of `channel_type`, saying `text`.
+    fn message(channel: &str, channel_type: &str, text: &str) -> SlackPushEventCallback {
+        let envelope = json!({
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": {
+                "type": "message",
+                "channel": channel,
+                "channel_type": channel_type,
+                "user": "U1",
+                "text": text,
+                "ts": "1700000000.000100",
+            },
+            "event_id": "Ev1",
+            "event_time": 1_700_000_000,
+            "type": "event_callback",
+        });
+        serde_json::from_value(envelope).expect("the test envelope is a valid event_callback")
+    }
+
+    /// Accepts `callback` on a fresh queue and returns whether it was queued.
+    fn is_queued(callback: &SlackPushEventCallback) -> bool {
+        let (queue, mut receiver) = Queue::detached("UBOT", 4);
+        queue
+            .accept(callback)
+            .expect("a queue with room accepts the event");
+        receiver.try_recv().is_ok()
+    }
+
+    #[test]
+    fn channel_chatter_is_accepted_without_queueing() {
+        assert!(!is_queued(&message("C1", "channel", "lunch at noon?")));
+        assert!(!is_queued(&message("C1", "channel", "ask <@UBOT> ping")));
+        assert!(!is_queued(&message("C1", "channel", "<@UOTHER> ping")));
+    }
+
+    #[test]
+    fn chatter_is_accepted_even_when_the_queue_is_full() {
+        let (queue, _receiver) = Queue::detached("UBOT", 1);
+        queue
+            .accept(&message("C1", "channel", "<@UBOT> ping"))
+            .expect("the first command fills the queue");
+
+        let chatter = queue.accept(&message("C1", "channel", "lunch at noon?"));
+
+        assert!(chatter.is_ok(), "chatter got {chatter:?}");
+    }
+
+    #[test]
+    fn messages_that_address_the_bot_are_queued() {
+        assert!(is_queued(&message("C1", "channel", "<@UBOT> ping")));
+        assert!(is_queued(&message(
+            "C1",
+            "channel",
+            "  <@UBOT|backoffice>: ping"
+        )));
+        assert!(is_queued(&message("D1", "im", "ping")));
+    }
 
     #[test]
     fn recent_messages_forget_the_oldest() {

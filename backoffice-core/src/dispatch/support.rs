@@ -11,7 +11,7 @@ use super::{Bot, Outcome};
 use crate::access::{is_external, Facts};
 use crate::command::{BoxFuture, CommandInfo, HandlerError, Reply};
 use crate::error::DispatchError;
-use crate::normalize::{normalize, strip_mention};
+use crate::normalize::normalize;
 use crate::platform::{
     ChannelInfo, ChannelName, Destination, Message, Platform, PlatformError, ReactionOutcome,
 };
@@ -177,13 +177,7 @@ fn stands_for(platform: &dyn Platform, name: &str, channel: &ChannelInfo) -> boo
 /// `None` when it does not. Channels need the bot's mention first; direct
 /// messages and the console do not.
 pub(super) fn addressed_text(platform: &dyn Platform, message: &Message) -> Option<String> {
-    let mention = strip_mention(&message.text, platform.bot_user_id());
-    let text = match mention {
-        Some(text) => text,
-        None if message.channel_kind.requires_mention() => return None,
-        None => &message.text,
-    };
-    let text = normalize(text);
+    let text = normalize(message.command_text(platform.bot_user_id())?);
     (!text.is_empty()).then_some(text)
 }
 
