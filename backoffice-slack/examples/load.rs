@@ -38,7 +38,7 @@ const CHANNEL: &str = "C1";
 const USER: &str = "U1";
 const HELP: &str = "\
 usage: load [--variant ack|reply] [--events N] [--concurrency N] [--duration SECONDS]
-            [--workers N] [--queue-capacity N] [--server PATH]
+            [--workers N] [--queue-capacity N] [--slack-latency MS] [--server PATH]
 
   --variant         ack: messages that do not address the bot (default);
                     reply: `<@UBOT> ping`, which the bot answers
@@ -49,6 +49,8 @@ usage: load [--variant ack|reply] [--events N] [--concurrency N] [--duration SEC
   --workers         the server's worker tasks (default: the adapter's, 4)
   --queue-capacity  the server's event queue capacity (default: the
                     adapter's, 256, for ack; the number of events for reply)
+  --slack-latency   milliseconds every fake Slack call waits before it
+                    answers, as the real Web API's round trip does (default 0)
   --server          the load_server binary (default: the one next to this
                     binary)";
 
@@ -66,6 +68,7 @@ struct Options {
     duration: Duration,
     workers: Option<usize>,
     queue_capacity: Option<usize>,
+    slack_latency: Duration,
     server: Option<PathBuf>,
 }
 
@@ -74,6 +77,7 @@ impl Options {
         let mut variant = Variant::Ack;
         let (mut events, mut concurrency, mut duration) = (None, 32, 60);
         let (mut workers, mut queue_capacity, mut server) = (None, None, None);
+        let mut slack_latency = 0;
 
         while let Some(flag) = args.next() {
             if flag == "--help" || flag == "-h" {
@@ -107,6 +111,7 @@ impl Options {
                 "--duration" => duration = number()? as u64,
                 "--workers" => workers = Some(number()?),
                 "--queue-capacity" => queue_capacity = Some(number()?),
+                "--slack-latency" => slack_latency = number()? as u64,
                 "--server" => server = Some(PathBuf::from(value)),
                 _ => return Err(format!("unknown option {flag}\n\n{HELP}")),
             }
@@ -123,6 +128,7 @@ impl Options {
             duration: Duration::from_secs(duration),
             workers,
             queue_capacity: queue_capacity.or((variant == Variant::Reply).then_some(events)),
+            slack_latency: Duration::from_millis(slack_latency),
             server,
         })
     }
@@ -175,6 +181,7 @@ async fn run(options: Options, pinned: bool) -> Result<(), String> {
     let fake = FakeSlack::start().await;
     fake.add_user(USER, "alice", json!({}));
     fake.add_channel(CHANNEL, "ops", json!({}));
+    fake.set_latency(options.slack_latency);
 
     let server_path = match &options.server {
         Some(path) => path.clone(),
@@ -579,7 +586,7 @@ async fn wait_for_replies(
     started: Instant,
 ) -> Option<Duration> {
     loop {
-        if fake.posts().len() >= count {
+        if fake.post_count() >= count {
             return Some(started.elapsed());
         }
         if Instant::now() > deadline {
@@ -650,18 +657,20 @@ impl Report<'_> {
             percentile(1.0)
         );
         if let Some(replied) = self.replied {
-            let posts = self.fake.posts().len();
+            let posts = self.fake.post_count();
             let reactions = self.fake.calls_to("reactions.add").len();
             match replied {
                 Some(time) => println!(
-                    "replies:            all {posts} posted {:.3} s after the first event",
-                    time.as_secs_f64()
+                    "replies:            all {posts} posted {:.3} s after the first event ({:.0} replies/s)",
+                    time.as_secs_f64(),
+                    posts as f64 / time.as_secs_f64()
                 ),
                 None => println!("replies:            only {posts} posted before the cap"),
             }
             println!(
-                "fake Slack calls:   {} in all, {reactions} reactions.add",
-                self.fake.calls().len()
+                "fake Slack calls:   {} in all, {reactions} reactions.add, {} ms latency each",
+                self.fake.calls().len(),
+                self.options.slack_latency.as_millis()
             );
         }
 

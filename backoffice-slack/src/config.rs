@@ -99,7 +99,14 @@ pub struct SlackConfig {
     pub listen: SocketAddr,
     /// The Web API base URL without a trailing slash (`SLACK_API_URL`).
     pub api_url: String,
-    /// The number of worker tasks that run commands.
+    /// The number of commands that run at once, 16 by default.
+    ///
+    /// A command spends most of its time waiting: on Slack's Web API, whose
+    /// round trip takes tens of milliseconds, and on the services it
+    /// administers. Each command makes at least two Web API calls in turn
+    /// (the handled marker, then the reply), so the bot answers at most
+    /// `workers / (2 × round trip)` commands a second. More workers let
+    /// quick commands pass slow ones; fewer bound the load on the services.
     pub workers: usize,
     /// The number of acknowledged events that may wait for a worker.
     /// When the queue is full, new events get `503` so Slack redelivers them.
@@ -160,7 +167,7 @@ impl SlackConfig {
                 .parse()
                 .expect("the default address is valid"),
             api_url: DEFAULT_API_URL.to_owned(),
-            workers: 4,
+            workers: 16,
             queue_capacity: 256,
             request_timeout: Duration::from_secs(10),
             max_retries: 3,

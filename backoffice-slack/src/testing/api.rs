@@ -41,7 +41,7 @@ async fn call(
     let params = Value::Object(params);
     let token = bearer_token(&headers);
 
-    let fault = shared.update(|inner| {
+    let (fault, latency) = shared.update(|inner| {
         let queued = inner
             .faults
             .get_mut(&method)
@@ -52,8 +52,11 @@ async fn call(
             params: params.clone(),
             fault: fault.clone(),
         });
-        fault
+        (fault, inner.latency)
     });
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
 
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => rate_limited(retry_after_secs),

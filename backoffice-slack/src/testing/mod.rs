@@ -109,6 +109,8 @@ struct Inner {
     reactions: HashMap<MessageKey, ReactionList>,
     faults: HashMap<String, VecDeque<Fault>>,
     random: Option<RandomFaults>,
+    /// How long every call waits before it answers.
+    latency: Duration,
     /// Messages people posted, by channel, in the order they were added.
     history: HashMap<String, Vec<HistoryMessage>>,
     users: HashMap<String, Value>,
@@ -206,6 +208,13 @@ impl FakeSlack {
     /// Stops failing calls at random.
     pub fn stop_random(&self) {
         self.shared.update(|inner| inner.random = None);
+    }
+
+    /// Makes every call from now on wait `latency` before it answers, as
+    /// the real Web API's round trip does. Calls do not queue behind each
+    /// other: each one waits on its own.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.update(|inner| inner.latency = latency);
     }
 
     /// Records a message that `user` posted in `channel` at `ts`, so that
@@ -350,6 +359,12 @@ impl FakeSlack {
     /// Returns the messages posted so far.
     pub fn posts(&self) -> Vec<Post> {
         self.shared.lock().posts.clone()
+    }
+
+    /// Returns the number of messages posted so far, without copying them:
+    /// for polling while thousands of replies arrive.
+    pub fn post_count(&self) -> usize {
+        self.shared.lock().posts.len()
     }
 
     /// Returns the names of the reactions on a message.
