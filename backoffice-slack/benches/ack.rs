@@ -15,8 +15,9 @@ use serde_json::json;
 
 const SIGNING_SECRET: &str = "bench-signing-secret";
 
-/// Builds an `event_callback` with a person's message, padded with text to
-/// about `size` bytes.
+/// Builds an `event_callback` with a person's message to the bot, padded
+/// with text to about `size` bytes. The message addresses the bot, so it
+/// takes the whole path, the enqueue included.
 fn event_body(size: usize) -> String {
     let envelope = |text: &str| {
         json!({
@@ -39,7 +40,11 @@ fn event_body(size: usize) -> String {
         .to_string()
     };
     let padding = size.saturating_sub(envelope("").len());
-    envelope(&"deploy the service to production ".repeat(padding / 33 + 1)[..padding])
+    let text = format!(
+        "<@UBOT> {}",
+        "deploy the service to production ".repeat(padding / 33 + 1)
+    );
+    envelope(&text[..padding])
 }
 
 /// Signs `body` now, as Slack does, and returns the request headers.
