@@ -93,7 +93,7 @@ impl Message {
     /// user ID is `bot_user_id`, or `None` when it does not.
     ///
     /// In a channel the text must start with the bot's mention, which is
-    /// removed; in a direct message or the console the whole text is the
+    /// removed. In a direct message or the console the whole text is the
     /// command. The text is not normalised.
     pub fn command_text(&self, bot_user_id: &str) -> Option<&str> {
         match crate::normalize::strip_mention(&self.text, bot_user_id) {
@@ -457,7 +457,7 @@ mod tests {
     }
 
     #[test]
-    fn command_text_in_a_channel_needs_the_mention() {
+    fn command_text_in_channel() {
         let addressed = message(ChannelKind::Public, "<@UBOT> show acme");
         let chatter = message(ChannelKind::Private, "show acme");
         let later_mention = message(ChannelKind::Group, "hey <@UBOT> show acme");
@@ -468,7 +468,7 @@ mod tests {
     }
 
     #[test]
-    fn command_text_without_a_channel_is_the_whole_text() {
+    fn command_text_in_direct_message() {
         let direct = message(ChannelKind::Direct, "show acme");
         let console = message(ChannelKind::Console, "show acme");
         let mentioned = message(ChannelKind::Direct, "<@UBOT> show acme");

@@ -104,7 +104,7 @@ pub struct SlackConfig {
     /// A command spends most of its time waiting: on Slack's Web API, whose
     /// round trip takes tens of milliseconds, and on the services it
     /// administers. Each command makes at least two Web API calls in turn
-    /// (the handled marker, then the reply), so the bot answers at most
+    /// (the handled marker, then the reply), so the bot runs at most
     /// `workers / (2 × round trip)` commands a second. More workers let
     /// quick commands pass slow ones; fewer bound the load on the services.
     pub workers: usize,

@@ -351,7 +351,7 @@ mod tests {
 
     use super::*;
 
-    /// A `message` event from `U1` in `channel`, of `channel_type`, saying `text`.
+    /// Builds a `message` event from `U1` in `channel`, of `channel_type`, with `text`.
     fn message(channel: &str, channel_type: &str, text: &str) -> SlackPushEventCallback {
         let envelope = json!({
             "team_id": "T1",
@@ -388,7 +388,7 @@ mod tests {
     }
 
     #[test]
-    fn chatter_is_accepted_even_when_the_queue_is_full() {
+    fn chatter_accepted_when_queue_full() {
         let (queue, _receiver) = Queue::detached("UBOT", 1);
         queue
             .accept(&message("C1", "channel", "<@UBOT> ping"))

@@ -109,7 +109,7 @@ struct Inner {
     reactions: HashMap<MessageKey, ReactionList>,
     faults: HashMap<String, VecDeque<Fault>>,
     random: Option<RandomFaults>,
-    /// How long every call waits before it answers.
+    /// The delay before every call's response.
     latency: Duration,
     /// Messages people posted, by channel, in the order they were added.
     history: HashMap<String, Vec<HistoryMessage>>,
@@ -210,9 +210,9 @@ impl FakeSlack {
         self.shared.update(|inner| inner.random = None);
     }
 
-    /// Makes every call from now on wait `latency` before it answers, as
-    /// the real Web API's round trip does. Calls do not queue behind each
-    /// other: each one waits on its own.
+    /// Delays the response to every call from now on by `latency`, as the
+    /// real Web API's round trip does. Each call waits on its own, so calls
+    /// do not queue behind each other.
     pub fn set_latency(&self, latency: Duration) {
         self.shared.update(|inner| inner.latency = latency);
     }
@@ -361,8 +361,9 @@ impl FakeSlack {
         self.shared.lock().posts.clone()
     }
 
-    /// Returns the number of messages posted so far, without copying them:
-    /// for polling while thousands of replies arrive.
+    /// Returns the number of messages posted so far. Unlike
+    /// [`FakeSlack::posts`] it copies nothing, so it suits polling while
+    /// thousands of replies arrive.
     pub fn post_count(&self) -> usize {
         self.shared.lock().posts.len()
     }
