@@ -128,7 +128,7 @@ impl Router {
     /// Among equally specific forms of one command, the form that includes
     /// earlier optional groups wins.
     pub fn route(&self, text: &str, allowed: impl Fn(usize) -> bool) -> Option<RouteMatch> {
-        // The forms' regular expressions do not allow white space at the ends.
+        // A form matches no white space at either end of the text.
         let text = text.trim();
         let words = words::split(text);
         let keys: Vec<_> = words.iter().map(|word| words::fold(word)).collect();
@@ -151,10 +151,10 @@ impl Router {
         });
 
         let form = &self.forms[winner?];
-        let captures = form.regex().captures(text.as_bytes())?;
+        let args = form.args(text, &words)?;
         Some(RouteMatch {
             command: form.command,
-            args: form.args(&captures),
+            args,
         })
     }
 
@@ -628,14 +628,19 @@ mod tests {
     /// Returns whether two equally specific forms of the two patterns match
     /// one of `messages`.
     fn brute_force_conflict(first: &Pattern, second: &Pattern, messages: &[String]) -> bool {
-        let forms_a = form::expand(0, first);
-        let forms_b = form::expand(1, second);
-        forms_a.iter().any(|a| {
-            forms_b.iter().any(|b| {
-                a.specificity == b.specificity
+        let compile = |forms: Vec<form::Form>| -> Vec<(usize, regex::bytes::Regex)> {
+            forms
+                .iter()
+                .map(|form| (form.specificity, form.regex()))
+                .collect()
+        };
+        let forms_a = compile(form::expand(0, first));
+        let forms_b = compile(form::expand(1, second));
+        forms_a.iter().any(|(specificity_a, a)| {
+            forms_b.iter().any(|(specificity_b, b)| {
+                specificity_a == specificity_b
                     && messages.iter().any(|message| {
-                        a.regex().is_match(message.as_bytes())
-                            && b.regex().is_match(message.as_bytes())
+                        a.is_match(message.as_bytes()) && b.is_match(message.as_bytes())
                     })
             })
         })

@@ -1,31 +1,17 @@
 //! Forms: the plain token sequences a pattern expands into, one for each
-//! choice of its optional groups, how a form matches the words of a message,
-//! and the regular expression that extracts its placeholder values.
+//! choice of its optional groups, and how a form matches the words of a
+//! message and takes its placeholder values from them.
+//!
+//! Each form also has a regular expression, [`Form::regex_source`], which
+//! defines what the form matches and what its placeholders capture. The word
+//! matcher implements that definition without compiling it, and the tests
+//! check the two against each other.
 
-use std::sync::OnceLock;
-
-use regex::bytes::{Captures, Regex};
+use std::ops::Range;
 
 use super::words;
 use super::Args;
 use crate::pattern::{Pattern, Segment};
-
-// The regular expressions run over bytes with Unicode classes off, because
-// a Unicode `\S` compiles to an automaton several times larger. White space
-// between words is therefore ASCII white space, which is all `normalize`
-// leaves. Literal words keep Unicode case-insensitive matching.
-
-/// The regular expression of a `<name>` placeholder: a double-quoted string,
-/// a single-quoted string or one run of non-white-space bytes. The three
-/// alternatives are three capture groups.
-const WORD: &str = r#"(?:"([^"]*)"|'([^']*)'|(\S+))"#;
-
-/// The number of capture groups in [`WORD`].
-const WORD_GROUPS: usize = 3;
-
-/// The regular expression of a `<name...>` placeholder: one or more words,
-/// starting and ending with a non-white-space byte.
-const REST: &str = r"(\S(?s:.*\S)?)";
 
 /// The quote characters that delimit a quoted string.
 const QUOTES: [char; 2] = ['"', '\''];
@@ -41,8 +27,7 @@ pub(super) enum Token {
     Rest(String),
 }
 
-/// One form of a command's pattern, with its regular expression compiled on
-/// first use.
+/// One form of a command's pattern.
 #[derive(Debug, Clone)]
 pub(super) struct Form {
     /// The index of the command's pattern.
@@ -54,9 +39,6 @@ pub(super) struct Form {
     pub(super) keys: Vec<Option<String>>,
     /// The number of literal words: the more, the more specific.
     pub(super) specificity: usize,
-    /// The form's own regular expression, used for captures. It is compiled
-    /// lazily because only forms that win a match need it.
-    regex: OnceLock<Regex>,
 }
 
 impl Form {
@@ -74,7 +56,6 @@ impl Form {
             tokens,
             keys,
             specificity,
-            regex: OnceLock::new(),
         }
     }
 
@@ -95,7 +76,7 @@ impl Form {
     }
 
     /// Returns whether the form matches a message split into `words` by
-    /// [`words::split`], exactly as [`Form::regex`] matches the message.
+    /// [`words::split`], exactly as [`Form::regex_source`] matches the message.
     ///
     /// The form is run as an automaton over word positions: a literal takes
     /// one word, a `<name>` placeholder takes one word or a quoted string
@@ -129,65 +110,139 @@ impl Form {
         reached[words.len()]
     }
 
-    /// Returns the anchored regular expression of the form, with a capture
-    /// group for each placeholder. It runs over the bytes of the text.
-    pub(super) fn regex_source(&self) -> String {
-        let parts: Vec<String> = self
-            .tokens
-            .iter()
-            .map(|token| match token {
-                Token::Literal(literal) => literal_regex(literal),
-                Token::Word(_) => WORD.to_owned(),
-                Token::Rest(_) => REST.to_owned(),
-            })
-            .collect();
-        format!(r"(?-u)^{}$", parts.join(r"\s+"))
-    }
-
-    /// Returns the form's regular expression, compiling it on first use.
+    /// Returns the placeholder values of the form's match of `text`, or
+    /// `None` when the form does not match. `words` are the words of `text`
+    /// as [`words::split`] returns them.
     ///
-    /// NOTE: a compiled regular expression is kept for the router's life, so
-    /// memory grows with the number of distinct forms that have won a match.
-    ///
-    /// # Panics
-    ///
-    /// Panics if the regular expression fails to compile. Literal words are
-    /// escaped and placeholders are fixed fragments, so only a pattern far
-    /// beyond the `regex` crate's default size limit could fail.
-    pub(super) fn regex(&self) -> &Regex {
-        self.regex.get_or_init(|| {
-            Regex::new(&self.regex_source()).expect("a form's regular expression compiles")
-        })
-    }
-
-    /// Returns the placeholder values of a match of [`Form::regex`], without
-    /// the quotes of a quoted string.
-    pub(super) fn args(&self, captures: &Captures<'_>) -> Args {
-        let mut args = Args::default();
-        let mut group = 1;
-
-        for token in &self.tokens {
-            let (name, groups) = match token {
-                Token::Literal(_) => continue,
-                Token::Word(name) => (name, WORD_GROUPS),
-                Token::Rest(name) => (name, 1),
-            };
-            let value = (group..group + groups).find_map(|index| captures.get(index));
-            // Every group starts and ends next to ASCII or at an end of the
-            // text, so its bytes are valid UTF-8 and nothing is lost.
-            let text = value.map_or_else(String::new, |m| {
-                String::from_utf8_lossy(m.as_bytes()).into_owned()
-            });
-            args.insert(name.as_str(), text);
-            group += groups;
+    /// Where the message can match in several ways, the values are those
+    /// that [`Form::regex_source`] captures. Each token takes its first
+    /// choice that still lets the rest of the form match: a `<name>`
+    /// placeholder prefers a double-quoted string, then a single-quoted
+    /// one, then a plain word, and a `<name...>` placeholder the most
+    /// words. Quotes are removed from a quoted string.
+    pub(super) fn args(&self, text: &str, words: &[&str]) -> Option<Args> {
+        let completes = self.completions(text, words);
+        if !completes[0][0] {
+            return None;
         }
 
-        args
+        let mut args = Args::default();
+        let mut position = 0;
+        for (index, token) in self.tokens.iter().enumerate() {
+            let step = self
+                .steps(index, text, words, position)
+                .into_iter()
+                .find(|step| completes[index + 1][step.end])
+                .expect("a position from which the form completes has a step that keeps it so");
+            if let (Token::Word(name) | Token::Rest(name), Some(span)) = (token, step.value) {
+                args.insert(name.as_str(), &text[span]);
+            }
+            position = step.end;
+        }
+        Some(args)
+    }
+
+    /// Returns, for each token index `i` and word position `p`, whether the
+    /// tokens from `i` on match exactly the words from `p` on.
+    fn completions(&self, text: &str, words: &[&str]) -> Vec<Vec<bool>> {
+        let count = self.tokens.len();
+        let mut completes = vec![vec![false; words.len() + 1]; count + 1];
+        completes[count][words.len()] = true;
+
+        for index in (0..count).rev() {
+            let (row, next) = completes.split_at_mut(index + 1);
+            let (row, next) = (&mut row[index], &next[0]);
+
+            if matches!(self.tokens[index], Token::Rest(_)) {
+                // A rest placeholder takes one or more words, so it
+                // completes where any later position completes.
+                let mut later = false;
+                for position in (0..words.len()).rev() {
+                    later |= next[position + 1];
+                    row[position] = later;
+                }
+                continue;
+            }
+            for (position, slot) in row.iter_mut().enumerate() {
+                *slot = self
+                    .steps(index, text, words, position)
+                    .iter()
+                    .any(|step| next[step.end]);
+            }
+        }
+        completes
+    }
+
+    /// Returns the ways token `index` can match the words from `position`,
+    /// in the order the regular expression tries them.
+    fn steps(&self, index: usize, text: &str, words: &[&str], position: usize) -> Vec<Step> {
+        let Some(&word) = words.get(position) else {
+            return Vec::new();
+        };
+        let span = words::span(text, word);
+
+        match &self.tokens[index] {
+            Token::Literal(literal) => {
+                let matched = literal_matches(literal, self.keys[index].as_deref(), word);
+                matched
+                    .then_some(Step::new(position + 1, None))
+                    .into_iter()
+                    .collect()
+            }
+            Token::Word(_) => {
+                let mut steps: Vec<Step> = QUOTES
+                    .iter()
+                    .filter_map(|&quote| quoted_step(text, words, position, quote))
+                    .collect();
+                steps.push(Step::new(position + 1, Some(span)));
+                steps
+            }
+            Token::Rest(_) => (position + 1..=words.len())
+                .rev()
+                .map(|end| {
+                    let last = words::span(text, words[end - 1]);
+                    Step::new(end, Some(span.start..last.end))
+                })
+                .collect(),
+        }
     }
 }
 
+/// One way a token matches: the word position after it and, for a
+/// placeholder, the bytes of its value in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Step {
+    end: usize,
+    value: Option<Range<usize>>,
+}
+
+impl Step {
+    fn new(end: usize, value: Option<Range<usize>>) -> Self {
+        Self { end, value }
+    }
+}
+
+/// Returns the step of a string quoted with `quote` that opens at
+/// `words[position]`, or `None` when there is none.
+///
+/// As `"([^"]*)"` does, the string opens with the word's first character
+/// and closes at the next `quote` in the text, which must end a word. The
+/// value is the text between the two quotes, separators included.
+fn quoted_step(text: &str, words: &[&str], position: usize, quote: char) -> Option<Step> {
+    let tail = words[position].strip_prefix(quote)?;
+    let opening = words::span(text, words[position]).start;
+
+    let end = match tail.find(quote) {
+        Some(offset) if offset + quote.len_utf8() == tail.len() => position + 1,
+        Some(_) => return None,
+        None => quoted_span_end(words, position, quote)?,
+    };
+    let closing = words::span(text, words[end - 1]).end - quote.len_utf8();
+    Some(Step::new(end, Some(opening + quote.len_utf8()..closing)))
+}
+
 /// Returns whether `word` matches the literal word `literal`, whose folded
-/// form is `key`, as [`literal_regex`] matches it.
+/// form is `key`, as the literal's regular expression matches it.
 fn literal_matches(literal: &str, key: Option<&str>, word: &str) -> bool {
     if literal.is_ascii() {
         return word.eq_ignore_ascii_case(literal);
@@ -212,19 +267,6 @@ fn quoted_span_end(words: &[&str], start: usize, quote: char) -> Option<usize> {
     let close = start + 1 + offset;
     let head = words[close].strip_suffix(quote)?;
     (!head.contains(quote)).then_some(close + 1)
-}
-
-/// Returns the case-insensitive regular expression of a literal word. ASCII
-/// words use ASCII case-insensitivity, which compiles to a smaller automaton
-/// than Unicode case folding and differs from it only in `K` (U+212A, the
-/// Kelvin sign) and `ſ` (U+017F, long s).
-fn literal_regex(word: &str) -> String {
-    let escaped = regex::escape(word);
-    if word.is_ascii() {
-        format!("(?i:{escaped})")
-    } else {
-        format!("(?u:(?i:{escaped}))")
-    }
 }
 
 /// Expands the pattern of command `command` into its forms.
@@ -273,6 +315,93 @@ fn token_of(segment: &Segment) -> Option<Token> {
         }
         Segment::Placeholder(placeholder) => Some(Token::Word(placeholder.name.clone())),
         Segment::Optional(_) => None,
+    }
+}
+
+/// The regular expressions that define what a form matches and captures.
+/// The router does not compile them: the tests check the word matcher
+/// against them.
+///
+/// They run over bytes with Unicode classes off. White space between words
+/// is therefore ASCII white space, which is all `normalize` leaves. Literal
+/// words keep Unicode case-insensitive matching.
+#[cfg(test)]
+mod definition {
+    use regex::bytes::Regex;
+
+    use super::{Form, Token};
+    use crate::router::Args;
+
+    /// The regular expression of a `<name>` placeholder: a double-quoted
+    /// string, a single-quoted string or one run of non-white-space bytes.
+    /// The three alternatives are three capture groups.
+    const WORD: &str = r#"(?:"([^"]*)"|'([^']*)'|(\S+))"#;
+
+    /// The number of capture groups in [`WORD`].
+    const WORD_GROUPS: usize = 3;
+
+    /// The regular expression of a `<name...>` placeholder: one or more
+    /// words, starting and ending with a non-white-space byte.
+    const REST: &str = r"(\S(?s:.*\S)?)";
+
+    impl Form {
+        /// Returns the anchored regular expression of the form, with a
+        /// capture group for each placeholder. It runs over the bytes of the
+        /// text.
+        pub(in crate::router) fn regex_source(&self) -> String {
+            let parts: Vec<String> = self
+                .tokens
+                .iter()
+                .map(|token| match token {
+                    Token::Literal(literal) => literal_regex(literal),
+                    Token::Word(_) => WORD.to_owned(),
+                    Token::Rest(_) => REST.to_owned(),
+                })
+                .collect();
+            format!(r"(?-u)^{}$", parts.join(r"\s+"))
+        }
+
+        /// Compiles [`Form::regex_source`].
+        pub(in crate::router) fn regex(&self) -> Regex {
+            Regex::new(&self.regex_source()).expect("a form's regular expression compiles")
+        }
+
+        /// Returns the values that [`Form::regex`] captures in `text`,
+        /// without the quotes of a quoted string, or `None` when it does not
+        /// match.
+        pub(in crate::router) fn regex_args(&self, text: &str) -> Option<Args> {
+            let captures = self.regex().captures(text.as_bytes())?;
+            let mut args = Args::default();
+            let mut group = 1;
+
+            for token in &self.tokens {
+                let (name, groups) = match token {
+                    Token::Literal(_) => continue,
+                    Token::Word(name) => (name, WORD_GROUPS),
+                    Token::Rest(name) => (name, 1),
+                };
+                let value = (group..group + groups).find_map(|index| captures.get(index));
+                let text = value.map_or_else(String::new, |m| {
+                    String::from_utf8_lossy(m.as_bytes()).into_owned()
+                });
+                args.insert(name.as_str(), text);
+                group += groups;
+            }
+            Some(args)
+        }
+    }
+
+    /// Returns the case-insensitive regular expression of a literal word.
+    /// ASCII words use ASCII case-insensitivity, which differs from Unicode
+    /// case folding only in `K` (U+212A, the Kelvin sign) and `ſ` (U+017F,
+    /// long s).
+    fn literal_regex(word: &str) -> String {
+        let escaped = regex::escape(word);
+        if word.is_ascii() {
+            format!("(?i:{escaped})")
+        } else {
+            format!("(?u:(?i:{escaped}))")
+        }
     }
 }
 
@@ -387,7 +516,61 @@ mod tests {
         })
     }
 
+    /// Returns the values that the word matcher takes for `form` from `text`.
+    fn word_args(form: &Form, text: &str) -> Option<Args> {
+        form.args(text, &words::split(text))
+    }
+
+    #[test]
+    fn args_prefer_quoted_strings() {
+        let pattern = Pattern::parse("say <a> <b>").unwrap();
+        let form = &expand(0, &pattern)[0];
+
+        let args = word_args(form, r#"say "x  y" 'z'"#).unwrap();
+        assert_eq!(args.get("a"), Some("x  y"));
+        assert_eq!(args.get("b"), Some("z"));
+
+        let args = word_args(form, r#"say "x y"#).unwrap();
+        assert_eq!(args.get("a"), Some("\"x"));
+        assert_eq!(args.get("b"), Some("y"));
+    }
+
+    #[test]
+    fn args_rest_keeps_inner_white_space() {
+        let pattern = Pattern::parse("note <who> <text...>").unwrap();
+        let form = &expand(0, &pattern)[0];
+
+        let args = word_args(form, "note bob  call\tback later").unwrap();
+        assert_eq!(args.get("who"), Some("bob"));
+        assert_eq!(args.get("text"), Some("call\tback later"));
+    }
+
+    #[test]
+    fn args_none_without_match() {
+        let pattern = Pattern::parse("show <a>").unwrap();
+        let form = &expand(0, &pattern)[0];
+
+        assert!(word_args(form, "show").is_none());
+        assert!(word_args(form, "show a b").is_none());
+        assert!(word_args(form, "list a").is_none());
+    }
+
     proptest! {
+        #[test]
+        fn args_agree_with_regex(source in pattern_source(), text in message()) {
+            let pattern = Pattern::parse(&source).unwrap();
+            let text = text.trim();
+            for form in expand(0, &pattern) {
+                prop_assert_eq!(
+                    word_args(&form, text),
+                    form.regex_args(text),
+                    "form {:?} on {:?}",
+                    form.regex_source(),
+                    text
+                );
+            }
+        }
+
         #[test]
         fn matches_agrees_with_regex(source in pattern_source(), text in message()) {
             let pattern = Pattern::parse(&source).unwrap();

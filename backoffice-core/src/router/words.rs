@@ -2,6 +2,7 @@
 //! a literal word compare equal.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 
@@ -18,6 +19,20 @@ pub(super) fn split(text: &str) -> Vec<&str> {
     text.split(is_separator)
         .filter(|word| !word.is_empty())
         .collect()
+}
+
+/// Returns the byte range of `word` in `text`.
+///
+/// # Panics
+///
+/// Panics if `word` is not a part of `text`, as the words that [`split`]
+/// returns are.
+pub(super) fn span(text: &str, word: &str) -> Range<usize> {
+    let start = (word.as_ptr() as usize)
+        .checked_sub(text.as_ptr() as usize)
+        .filter(|start| start + word.len() <= text.len())
+        .expect("the word is a part of the text");
+    start..start + word.len()
 }
 
 /// Folds `word` so that two words that a case-insensitive literal treats as
@@ -76,6 +91,20 @@ mod tests {
         );
         assert_eq!(split("a\u{a0}b"), ["a\u{a0}b"]);
         assert!(split("").is_empty());
+    }
+
+    #[test]
+    fn span_locates_each_word() {
+        let text = "grüße  an\talle";
+        let spans: Vec<Range<usize>> = split(text).iter().map(|word| span(text, word)).collect();
+
+        assert_eq!(spans, [0..7, 9..11, 12..16]);
+    }
+
+    #[test]
+    #[should_panic(expected = "the word is a part of the text")]
+    fn span_rejects_foreign_word() {
+        let _ = span("show", "elsewhere");
     }
 
     #[test]
