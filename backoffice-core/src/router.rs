@@ -419,6 +419,22 @@ mod tests {
     }
 
     #[test]
+    fn conflict_case_folded_literals() {
+        // `K` (U+212A, the Kelvin sign) folds to `k`, and `ſ` (U+017F, long
+        // s) to `s`, but an ASCII literal matches ASCII letters only.
+        for (first, second) in [
+            ("set \u{212A} <x>", "set k <x>"),
+            ("\u{17F}ay <x>", "say <x>"),
+        ] {
+            let found = conflicts_of(&[first, second]);
+
+            assert_eq!(found.len(), 1, "{first:?} and {second:?}");
+            assert!(matches_alone(first, &found[0].example), "{:?}", found[0]);
+            assert!(matches_alone(second, &found[0].example), "{:?}", found[0]);
+        }
+    }
+
+    #[test]
     fn no_conflict_different_specificity() {
         assert!(conflicts_of(&["show account <name>", "show <what> <name>"]).is_empty());
     }

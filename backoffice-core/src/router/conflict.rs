@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::form::{Form, Token};
+use super::words;
 use super::Conflict;
 use crate::pattern::Pattern;
 
@@ -29,7 +30,7 @@ const SAMPLES: [&str; 9] = ["x", "\"x", "x\"", "'x", "x'", "\"", "'", "\"x'", "'
 /// A set of words that one step of a form's automaton accepts.
 #[derive(Debug, Clone, Copy)]
 enum WordClass<'a> {
-    /// One literal word as written, and lowercased for comparison.
+    /// One literal word as written, and folded for comparison.
     Literal(&'a str, &'a str),
     /// Any word.
     Any,
@@ -63,7 +64,12 @@ impl<'a> WordClass<'a> {
     /// Returns a word both classes accept, or `None` when they share none.
     fn sample(self, other: Self) -> Option<&'a str> {
         match (self, other) {
-            (Self::Literal(written, a), Self::Literal(_, b)) => (a == b).then_some(written),
+            // An ASCII literal matches ASCII words only, so the ASCII
+            // spelling is the word that both accept.
+            (Self::Literal(written, a), Self::Literal(other, b)) => {
+                let word = if written.is_ascii() { written } else { other };
+                (a == b).then_some(word)
+            }
             (Self::Literal(written, _), class) | (class, Self::Literal(written, _)) => {
                 class.accepts(written).then_some(written)
             }
@@ -74,29 +80,25 @@ impl<'a> WordClass<'a> {
     }
 }
 
-/// Lowercases a word for case-insensitive comparison.
-///
-/// NOTE: this is the full lowercase mapping, while the `regex` crate uses
-/// simple case folding, so the two may disagree on rare characters such as
-/// `İ`.
+/// Folds a word for case-insensitive comparison, as the router does.
 fn fold(word: &str) -> String {
-    word.to_lowercase()
+    words::fold(word).into_owned()
 }
 
 /// A form prepared for comparison: its automaton and its leading and
-/// trailing literal words, lowercased.
+/// trailing literal words, folded.
 struct Shape<'a> {
     automaton: Automaton<'a>,
     prefix: &'a [String],
     suffix: &'a [String],
 }
 
-/// The lowercased literal words of a form: those before its first
+/// The folded literal words of a form: those before its first
 /// placeholder and those after its last one, the latter in reverse order.
 struct Literals {
     prefix: Vec<String>,
     suffix: Vec<String>,
-    /// Every token lowercased, with an empty string for placeholders.
+    /// Every token folded, with an empty string for placeholders.
     folded: Vec<String>,
 }
 
