@@ -80,8 +80,8 @@ impl fmt::Display for Conflict {
 /// Each pattern expands into its forms, one per choice of optional groups.
 /// Routing a message looks its words up in an index over the forms' leading
 /// and trailing literal words, tries the forms found there, most specific
-/// first, and runs the winner's own regular expression for the placeholder
-/// values. That regular expression is compiled the first time its form wins.
+/// first, and takes the winner's placeholder values from the words that
+/// matched it.
 ///
 /// NOTE: forms with no literal word before their first placeholder or after
 /// their last one share an index entry with every other such form, and a
