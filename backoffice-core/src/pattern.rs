@@ -148,7 +148,9 @@ impl Pattern {
         }
         if let Some(position) = placeholders.iter().position(|p| p.rest) {
             let rest = placeholders[position];
-            if !self.ends_with_rest() {
+            // A pattern can end with one rest placeholder and contain another
+            // earlier, so the first must also be the last placeholder.
+            if position + 1 != placeholders.len() || !self.ends_with_rest() {
                 return Err(self.error_at(
                     &format!("<{}...>", rest.name),
                     format!("<{}...> takes the rest of the line, so it must be the last part of the pattern", rest.name),
@@ -372,6 +374,12 @@ mod tests {
             ("show <>", "not a valid placeholder"),
             ("show <a> and <a>", "duplicate placeholder <a>"),
             ("say <words...> now", "must be the last part"),
+            ("say <first...> <second...>", "<first...> takes the rest"),
+            ("say [<first...>] <second...>", "<first...> takes the rest"),
+            (
+                "say [to <first...>] [as <second...>]",
+                "<first...> takes the rest",
+            ),
             ("show <a>b", "put a space after"),
         ];
         for (source, expected) in cases {

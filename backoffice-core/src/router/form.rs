@@ -464,6 +464,8 @@ mod tests {
             Just("k"),
             Just("<>"),
             Just("[a <>]"),
+            Just("[<>]"),
+            Just("[<> a]"),
             Just("[b]"),
         ];
         (prop::collection::vec(part, 1..5), any::<bool>()).prop_map(|(parts, rest)| {
@@ -479,8 +481,9 @@ mod tests {
     }
 
     /// Generates a message from words that spell the literals in other
-    /// cases, open and close quoted strings, and separators that `\s`
-    /// matches or does not.
+    /// cases, open and close quoted strings (some next to multi-byte
+    /// characters, some empty), and separators that `\s` matches or does
+    /// not. An empty separator joins two words into one.
     fn message() -> impl Strategy<Value = String> {
         let word = prop_oneof![
             Just("a"),
@@ -500,15 +503,28 @@ mod tests {
             Just("'"),
             Just("\"x\""),
             Just("\"x'"),
+            Just("x\"y"),
+            Just("\"\""),
+            Just("''"),
+            Just("'\"'"),
+            Just("\"\u{e9}"),
+            Just("\u{e9}\""),
+            Just("'\u{1F389}"),
+            Just("\u{1F389}'"),
+            Just("\"\u{a0}"),
         ];
         let separator = prop_oneof![
             Just(" "),
             Just("  "),
             Just("\t"),
+            Just("\n"),
+            Just("\r"),
             Just("\x0B"),
+            Just("\x0C"),
             Just("\u{a0}"),
+            Just(""),
         ];
-        prop::collection::vec((separator, word), 0..7).prop_map(|pieces| {
+        prop::collection::vec((separator, word), 0..10).prop_map(|pieces| {
             pieces
                 .into_iter()
                 .map(|(separator, word)| format!("{separator}{word}"))
@@ -553,6 +569,141 @@ mod tests {
         assert!(word_args(form, "show").is_none());
         assert!(word_args(form, "show a b").is_none());
         assert!(word_args(form, "list a").is_none());
+    }
+
+    /// A message and the placeholder values expected from it, by name in
+    /// pattern order, or `None` when the form does not match it.
+    type ArgsCase<'a> = (&'a str, Option<&'a [(&'a str, &'a str)]>);
+
+    /// Checks the word matcher's values for the first form of `source` on
+    /// each case, and that the regular expression captures the same.
+    fn check_args(source: &str, cases: &[ArgsCase<'_>]) {
+        let pattern = Pattern::parse(source).unwrap();
+        let form = &expand(0, &pattern)[0];
+
+        for &(text, expected) in cases {
+            let expected = expected.map(|pairs| {
+                let mut args = Args::default();
+                for &(name, value) in pairs {
+                    args.insert(name, value);
+                }
+                args
+            });
+            assert_eq!(word_args(form, text), expected, "{source:?} on {text:?}");
+            assert_eq!(
+                form.regex_args(text),
+                expected,
+                "regular expression of {source:?} on {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn args_empty_and_lone_quotes() {
+        check_args(
+            "say <a> <b>",
+            &[
+                ("say \"\" ''", Some(&[("a", ""), ("b", "")])),
+                ("say \" x\" y", Some(&[("a", " x"), ("b", "y")])),
+                ("say \" \"x", Some(&[("a", "\""), ("b", "\"x")])),
+                ("say \"\"\" x", Some(&[("a", "\"\"\""), ("b", "x")])),
+                ("say x\"\" y", Some(&[("a", "x\"\""), ("b", "y")])),
+                ("say ' \" '", None),
+            ],
+        );
+        check_args("say <a>", &[("say ' \" '", Some(&[("a", " \" ")]))]);
+    }
+
+    #[test]
+    fn args_closing_quote_ends_word() {
+        check_args(
+            "say <a> <b>",
+            &[
+                ("say \"a b\"c\" d", None),
+                ("say \"a b\"c\"", Some(&[("a", "\"a"), ("b", "b\"c\"")])),
+                ("say 'a b'c d'", None),
+                ("say 'a b'c", Some(&[("a", "'a"), ("b", "b'c")])),
+            ],
+        );
+    }
+
+    #[test]
+    fn args_quotes_next_to_multi_byte() {
+        check_args(
+            "say <a> <b>",
+            &[
+                (
+                    "say \"\u{e9}\" '\u{fc} \u{1F389}'",
+                    Some(&[("a", "\u{e9}"), ("b", "\u{fc} \u{1F389}")]),
+                ),
+                (
+                    "say \u{e9}\"x \"y",
+                    Some(&[("a", "\u{e9}\"x"), ("b", "\"y")]),
+                ),
+                ("say \"x\u{a0}y\" z", Some(&[("a", "x\u{a0}y"), ("b", "z")])),
+                (
+                    "say \"x\u{a0}y z\"",
+                    Some(&[("a", "\"x\u{a0}y"), ("b", "z\"")]),
+                ),
+                (
+                    "say \u{a0}\"x\" y",
+                    Some(&[("a", "\u{a0}\"x\""), ("b", "y")]),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn args_rest_after_quoted_string() {
+        check_args(
+            "note <who> <text...>",
+            &[
+                (
+                    "note \"a b\" c  d",
+                    Some(&[("who", "a b"), ("text", "c  d")]),
+                ),
+                ("note \"a b\"", Some(&[("who", "\"a"), ("text", "b\"")])),
+                ("note '' \"x y\"", Some(&[("who", ""), ("text", "\"x y\"")])),
+            ],
+        );
+    }
+
+    #[test]
+    fn args_literal_case_folding() {
+        check_args(
+            "Stra\u{df}e <a>",
+            &[
+                ("STRA\u{1E9E}E x", Some(&[("a", "x")])),
+                ("\u{17F}tra\u{df}e x", Some(&[("a", "x")])),
+                ("STRASSE x", None),
+            ],
+        );
+        check_args(
+            "k <a>",
+            &[("K x", Some(&[("a", "x")])), ("\u{212A} x", None)],
+        );
+        check_args("k\u{f6} <a>", &[("\u{212A}\u{d6} x", Some(&[("a", "x")]))]);
+    }
+
+    /// Messages of about 40,000 characters get the values that the regular
+    /// expression captures.
+    #[test]
+    fn args_long_message() {
+        let quoted = vec!["x"; 12_000].join(" ");
+        let rest = vec!["\"w"; 5_000].join(" ");
+        let text = format!("say \"{quoted}\" '\u{e9} \u{1F389}' {rest}");
+        let pattern = Pattern::parse("say <a> <b> <rest...>").unwrap();
+        let form = &expand(0, &pattern)[0];
+
+        let args = word_args(form, &text).unwrap();
+        assert_eq!(args.get("a"), Some(quoted.as_str()));
+        assert_eq!(args.get("b"), Some("\u{e9} \u{1F389}"));
+        assert_eq!(args.get("rest"), Some(rest.as_str()));
+        assert_eq!(Some(args), form.regex_args(&text));
+
+        let lone_quotes = vec!["\""; 20_000].join(" ");
+        let text = format!("say {lone_quotes}");
+        assert_eq!(word_args(form, &text), form.regex_args(&text));
     }
 
     proptest! {
