@@ -3,10 +3,11 @@
 //!
 //! This module relies on what `conversations.history` returns. It lists
 //! top-level messages only, and a thread's parent carries `reply_count` and
-//! `latest_reply`, the `ts` of its newest reply, but not the replies. Its
-//! `oldest` parameter selects messages by their own `ts`, so a parent older
-//! than `oldest` is left out even when its thread got replies after
-//! `oldest`. No Web API method lists the threads with recent replies.
+//! `latest_reply`, the `ts` of its newest reply, but not the replies. Slack
+//! documents `oldest` as the start of the time range of the messages
+//! returned, so a parent older than `oldest` is left out even when its
+//! thread got replies after `oldest`. Were Slack to return such a parent,
+//! the code below would still work, at the cost of the extra pages.
 //!
 //! So the history is read back to `oldest` minus
 //! [`SlackConfig::thread_lookback`](crate::SlackConfig::thread_lookback). The
