@@ -382,12 +382,15 @@ pub trait Platform: Send + Sync + 'static {
     /// another error when it cannot be read.
     async fn fetch_message(&self, channel: &str, ts: &str) -> Result<StoredMessage, PlatformError>;
 
-    /// Returns the recent top-level messages of `channel` posted at or after
-    /// `oldest`, oldest first, each with its reactions.
+    /// Returns the messages of `channel` posted at or after `oldest`, thread
+    /// replies included, oldest first, each with its reactions.
     ///
+    /// Replies are selected by their own timestamp and have `thread_ts` set
+    /// to their parent's. A reply posted at or after `oldest` is therefore
+    /// returned even when its parent is older, and that parent is not.
     /// Catch-up reads it to find commands that arrived while the bot was
-    /// down. The default implementation fails, so a platform without history
-    /// has no catch-up.
+    /// down. The default implementation fails, so a platform without
+    /// history has no catch-up.
     ///
     /// # Errors
     ///

@@ -314,7 +314,7 @@ impl Platform for TestPlatform {
         let mut found: Vec<(SystemTime, StoredMessage)> = world
             .messages
             .values()
-            .filter(|m| m.channel == channel && m.thread_ts.as_ref().is_none_or(|t| *t == m.ts))
+            .filter(|m| m.channel == channel)
             .filter_map(|m| Some((ts_to_time(&m.ts)?, m)))
             .filter(|(posted, _)| *posted >= oldest)
             .map(|(posted, message)| {

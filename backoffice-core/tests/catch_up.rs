@@ -123,3 +123,44 @@ async fn message_without_mention_is_ignored() {
     assert_eq!(report.ignored, 1);
     assert!(kit.platform().posts().is_empty());
 }
+
+#[tokio::test]
+async fn reply_to_old_parent_runs_in_thread() {
+    let kit = kit();
+    let parent_ts = kit.platform().next_ts();
+    let parent = Message::new(
+        TEST_TEAM,
+        "C0OPS",
+        ChannelKind::Public,
+        "U1",
+        "deploy?",
+        &parent_ts,
+    );
+    kit.platform().store_message(&parent);
+    kit.advance(WINDOW + Duration::from_secs(1));
+    let reply_ts = kit.platform().next_ts();
+    let text = format!("<@{TEST_BOT_USER}> ping");
+    let mut reply = Message::new(
+        TEST_TEAM,
+        "C0OPS",
+        ChannelKind::Public,
+        "U1",
+        text,
+        &reply_ts,
+    );
+    reply.thread_ts = Some(parent_ts.clone());
+    kit.platform().store_message(&reply);
+
+    let report = kit.catch_up(WINDOW).await;
+
+    assert_eq!(runs(&kit), 1);
+    assert_eq!(report.messages, 1, "the parent is older than the window");
+    assert_eq!(report.ran, 1);
+    let posts = kit.platform().posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].to.thread_ts.as_deref(), Some(parent_ts.as_str()));
+    assert!(kit
+        .platform()
+        .reactors("C0OPS", &reply_ts, "eyes")
+        .contains(&TEST_BOT_USER.to_owned()));
+}

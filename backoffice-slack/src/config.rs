@@ -16,6 +16,10 @@ pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 /// How far back catch-up reads channel history when `BACKOFFICE_CATCH_UP` is unset.
 pub const DEFAULT_CATCH_UP_WINDOW: Duration = Duration::from_secs(600);
 
+/// The time before the catch-up window over which catch-up looks for thread
+/// parents when `BACKOFFICE_CATCH_UP_THREADS` is unset: one day.
+pub const DEFAULT_THREAD_LOOKBACK: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The address the HTTP server binds when `BACKOFFICE_LISTEN` is unset.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 
@@ -140,6 +144,15 @@ pub struct SlackConfig {
     /// start-up and after a Socket Mode reconnect (`BACKOFFICE_CATCH_UP`);
     /// zero turns catch-up off.
     pub catch_up_window: Duration,
+    /// The time before the catch-up window over which catch-up looks for
+    /// thread parents (`BACKOFFICE_CATCH_UP_THREADS`).
+    ///
+    /// `conversations.history` selects a thread's parent by the parent's own
+    /// `ts`, so a reply posted in the window to an older parent is found only
+    /// if catch-up reads back to that parent. Catch-up reads the history over
+    /// this time too, but runs only the replies posted in the window, not the
+    /// older messages. Zero finds only threads whose parent is in the window.
+    pub thread_lookback: Duration,
 }
 
 impl SlackConfig {
@@ -181,6 +194,7 @@ impl SlackConfig {
             group_cache_ttl: Duration::from_secs(5 * 60),
             cache_capacity: 10_000,
             catch_up_window: DEFAULT_CATCH_UP_WINDOW,
+            thread_lookback: DEFAULT_THREAD_LOOKBACK,
         }
     }
 
@@ -194,7 +208,7 @@ impl SlackConfig {
     /// Returns [`ConfigError::MissingEventSource`] when the bot token is set
     /// but neither `SLACK_APP_TOKEN` nor `SLACK_SIGNING_SECRET` is, and
     /// [`ConfigError::Invalid`] for an unusable `BACKOFFICE_LISTEN`,
-    /// `SLACK_API_URL` or `BACKOFFICE_CATCH_UP`.
+    /// `SLACK_API_URL`, `BACKOFFICE_CATCH_UP` or `BACKOFFICE_CATCH_UP_THREADS`.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
         Self::from_lookup(|name| env::var(name).ok().filter(|value| !value.is_empty()))
     }
@@ -218,7 +232,15 @@ impl SlackConfig {
             config = config.with_api_url(&api_url)?;
         }
         if let Some(window) = lookup("BACKOFFICE_CATCH_UP") {
-            config.catch_up_window = parse_catch_up(&window)?;
+            config.catch_up_window =
+                parse_duration("BACKOFFICE_CATCH_UP", &window, "turn catch-up off")?;
+        }
+        if let Some(lookback) = lookup("BACKOFFICE_CATCH_UP_THREADS") {
+            config.thread_lookback = parse_duration(
+                "BACKOFFICE_CATCH_UP_THREADS",
+                &lookback,
+                "read threads only when their parent is in the catch-up window",
+            )?;
         }
         Ok(Some(config))
     }
@@ -271,6 +293,14 @@ impl SlackConfig {
         self
     }
 
+    /// Sets the time before the catch-up window over which catch-up looks
+    /// for the parents of threads with replies in the window. Default: one day.
+    /// Zero finds only threads whose parent is in the window.
+    pub fn with_thread_lookback(mut self, lookback: Duration) -> Self {
+        self.thread_lookback = lookback;
+        self
+    }
+
     /// Sets how long a shutdown waits for queued and running commands.
     pub fn with_shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.shutdown_deadline = deadline;
@@ -315,9 +345,13 @@ fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {
     })
 }
 
-/// Parses `BACKOFFICE_CATCH_UP` as a duration such as `10m`, `90s` or
-/// `1h30m`; `0` turns catch-up off.
-fn parse_catch_up(value: &str) -> Result<Duration, ConfigError> {
+/// Parses the value of `variable` as a duration such as `10m`, `90s` or
+/// `1h30m`, or `0`. `zero_effect` completes the error's "or 0 to …".
+fn parse_duration(
+    variable: &'static str,
+    value: &str,
+    zero_effect: &str,
+) -> Result<Duration, ConfigError> {
     if value.trim() == "0" {
         return Ok(Duration::ZERO);
     }
@@ -325,10 +359,9 @@ fn parse_catch_up(value: &str) -> Result<Duration, ConfigError> {
     parsed
         .map(backoffice_core::args::Duration::get)
         .map_err(|_| ConfigError::Invalid {
-            variable: "BACKOFFICE_CATCH_UP",
+            variable,
             value: value.to_owned(),
-            reason: "expected a duration such as 10m, 90s or 1h30m, or 0 to turn catch-up off"
-                .to_owned(),
+            reason: format!("expected a duration such as 10m, 90s or 1h30m, or 0 to {zero_effect}"),
         })
 }
 
@@ -442,6 +475,37 @@ mod tests {
                 "value {value}"
             );
         }
+    }
+
+    #[test]
+    fn from_env_thread_lookback() {
+        let base = [("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s")];
+        let default = read(&base).unwrap().unwrap();
+        assert_eq!(default.thread_lookback, DEFAULT_THREAD_LOOKBACK);
+
+        for (value, expected) in [("1d", 86_400), ("12h", 43_200), ("0", 0)] {
+            let mut vars = base.to_vec();
+            vars.push(("BACKOFFICE_CATCH_UP_THREADS", value));
+            let config = read(&vars).unwrap().unwrap();
+            assert_eq!(
+                config.thread_lookback,
+                Duration::from_secs(expected),
+                "value {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn from_env_invalid_thread_lookback_names_variable() {
+        let error = read(&[
+            ("SLACK_BOT_TOKEN", "xoxb-1"),
+            ("SLACK_SIGNING_SECRET", "s"),
+            ("BACKOFFICE_CATCH_UP_THREADS", "a day"),
+        ])
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("BACKOFFICE_CATCH_UP_THREADS"), "{message}");
+        assert!(message.contains("\"a day\""), "{message}");
     }
 
     #[test]

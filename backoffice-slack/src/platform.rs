@@ -1,10 +1,12 @@
 //! [`SlackPlatform`]: the core's [`Platform`] over the Slack Web API.
 
+mod history;
+
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use backoffice_core::platform::{time_to_ts, ts_to_time};
+use backoffice_core::platform::ts_to_time;
 use backoffice_core::{
     ChannelInfo, ChannelKind, ChannelName, Destination, Message, Platform, PlatformError, Reaction,
     ReactionOutcome, StoredMessage, UserInfo,
@@ -25,13 +27,6 @@ use crate::text::{escape_and_split, MAX_MESSAGE_CHARS};
 /// The maximum number of channels requested per `conversations.list` page.
 const CHANNEL_PAGE_SIZE: u16 = 200;
 
-/// The number of messages one `conversations.history` page asks for.
-const HISTORY_PAGE_SIZE: u16 = 200;
-
-/// The number of `conversations.history` pages catch-up reads per channel,
-/// so at most 2,000 messages.
-const MAX_HISTORY_PAGES: usize = 10;
-
 /// The Slack implementation of [`Platform`], on slack-morphism's Web API client.
 ///
 /// It caches users, channels and user group members for the intervals set in
@@ -48,6 +43,7 @@ pub struct SlackPlatform {
     enterprise_id: Option<String>,
     retrier: Retrier,
     directory: Arc<Directory>,
+    thread_lookback: Duration,
 }
 
 /// The fields of `auth.test` the adapter reads. slack-morphism's response
@@ -115,6 +111,7 @@ impl SlackPlatform {
             token,
             retrier,
             directory: Arc::new(Directory::new(config)),
+            thread_lookback: config.thread_lookback,
         };
         // A failure is logged inside; names deny until a refresh succeeds.
         let _ = platform.refresh_channel_names().await;
@@ -244,54 +241,6 @@ impl SlackPlatform {
             SlackApiReactionsGetResponse::Message(found) => Ok(found.message),
             SlackApiReactionsGetResponse::File(_) => Err(PlatformError::NotFound { what: target }),
         }
-    }
-
-    /// Reads the messages of `channel` since `oldest` with
-    /// `conversations.history`, following the cursor for up to
-    /// [`MAX_HISTORY_PAGES`] pages.
-    async fn read_history(
-        &self,
-        channel: &str,
-        oldest: SystemTime,
-    ) -> Result<Vec<SlackHistoryMessage>, PlatformError> {
-        let target = format!("channel {channel}");
-        let session = self.client.open_session(&self.token);
-        let mut request = SlackApiConversationsHistoryRequest::new()
-            .with_channel(channel.into())
-            .with_oldest(time_to_ts(oldest).into())
-            .with_inclusive(true)
-            .with_limit(HISTORY_PAGE_SIZE);
-        let mut messages = Vec::new();
-
-        for _ in 0..MAX_HISTORY_PAGES {
-            let result = self
-                .retrier
-                .run("conversations.history", Effect::Read, &target, || {
-                    session.conversations_history(&request)
-                })
-                .await;
-            let response = result.map_err(|error| {
-                log_read_failure("conversations.history", &target, &error);
-                lookup_error("conversations.history", "channel_not_found", &target, error)
-            })?;
-
-            messages.extend(response.messages);
-            let cursor = response
-                .response_metadata
-                .and_then(|metadata| metadata.next_cursor)
-                .filter(|cursor| !cursor.0.is_empty());
-            match cursor {
-                Some(cursor) if response.has_more != Some(false) => request.cursor = Some(cursor),
-                _ => return Ok(messages),
-            }
-        }
-
-        warn!(
-            %channel,
-            read = messages.len(),
-            "channel history has more messages than catch-up reads; older ones are skipped",
-        );
-        Ok(messages)
     }
 
     /// Converts a message that Slack returned into the core's form.
@@ -432,7 +381,7 @@ impl Platform for SlackPlatform {
         channel: &str,
         oldest: SystemTime,
     ) -> Result<Vec<StoredMessage>, PlatformError> {
-        let found = self.read_history(channel, oldest).await?;
+        let found = self.read_window(channel, oldest).await?;
         let mut history: Vec<(SystemTime, StoredMessage)> = found
             .iter()
             .map(|stored| {
@@ -442,8 +391,12 @@ impl Platform for SlackPlatform {
             })
             .collect();
 
-        // Slack returns the newest message first.
-        history.sort_by_key(|(posted, _)| *posted);
+        // Slack returns the newest message first, and replies come after
+        // the history. A reply also sent to the channel is in both.
+        history.sort_by(|(a_posted, a), (b_posted, b)| {
+            (a_posted, &a.message.ts).cmp(&(b_posted, &b.message.ts))
+        });
+        history.dedup_by(|(_, a), (_, b)| a.message.ts == b.message.ts);
         Ok(history.into_iter().map(|(_, stored)| stored).collect())
     }
 

@@ -1,12 +1,13 @@
 //! Catch-up against the fake Slack: commands posted while the adapter was
-//! down run once at start-up, and a restart does not run them again.
+//! down, as top-level messages or as thread replies, run once at start-up,
+//! and a restart does not run them again.
 
 mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use backoffice_slack::testing::BOT_USER_ID;
+use backoffice_slack::testing::{Fault, BOT_USER_ID};
 use common::*;
 
 /// Returns a message timestamp `seconds_ago` seconds before now.
@@ -106,6 +107,212 @@ async fn history_is_read_page_by_page() {
     assert_eq!(history[0].message.text, "message 0");
     assert_eq!(history[449].message.text, "message 449");
     assert_eq!(fake.calls_to("conversations.history").len(), 3);
+}
+
+#[tokio::test]
+async fn thread_reply_runs_once_in_thread() {
+    let fake = fake_slack().await;
+    let parent = ts_ago(120, 11);
+    let reply = ts_ago(60, 12);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        USER,
+        &command_text("echo in thread"),
+        &reply,
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let first = backoffice_slack::start(bot(Arc::clone(&recorder)), config.clone())
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    assert_eq!(posts[0].text, "in thread");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(parent.as_str()));
+    first.shutdown().await;
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["in thread"]);
+    assert_eq!(fake.reactions_on(CHANNEL, &reply), ["eyes"]);
+
+    // A restart reads the thread again and finds the reply marked.
+    let second = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter restarts");
+    fake.wait_for_calls("conversations.replies", 2, WAIT).await;
+    second.shutdown().await;
+
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["in thread"]);
+    assert_eq!(fake.posts().len(), 1);
+    assert_eq!(fake.calls_to("reactions.add").len(), 1);
+}
+
+#[tokio::test]
+async fn reply_to_old_parent_runs() {
+    let fake = fake_slack().await;
+    let parent = ts_ago(3_600, 21);
+    let old_reply = ts_ago(1_800, 22);
+    let reply = ts_ago(60, 23);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo parent"), &parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        USER,
+        &command_text("echo old"),
+        &old_reply,
+    );
+    fake.post_thread_reply(CHANNEL, &parent, USER, &command_text("echo reply"), &reply);
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "reply");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(parent.as_str()));
+    assert_eq!(
+        *recorder.echoed.lock().unwrap(),
+        ["reply"],
+        "the parent and the first reply are older than the window, so they do not run"
+    );
+    assert_eq!(fake.posts().len(), 1);
+}
+
+#[tokio::test]
+async fn zero_thread_lookback_skips_old_parents() {
+    let fake = fake_slack().await;
+    let parent = ts_ago(3_600, 31);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        USER,
+        &command_text("echo reply"),
+        &ts_ago(60, 32),
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake)
+        .with_catch_up_window(Duration::from_secs(600))
+        .with_thread_lookback(Duration::ZERO);
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+    fake.wait_for_calls("conversations.history", 1, WAIT).await;
+    handle.shutdown().await;
+
+    assert!(fake.calls_to("conversations.replies").is_empty());
+    assert!(recorder.echoed.lock().unwrap().is_empty());
+    assert!(fake.posts().is_empty());
+}
+
+#[tokio::test]
+async fn thread_reply_with_marker_is_skipped() {
+    let fake = fake_slack().await;
+    let parent = ts_ago(120, 41);
+    let handled = ts_ago(60, 42);
+    let later = ts_ago(30, 43);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        USER,
+        &command_text("echo handled"),
+        &handled,
+    );
+    fake.react(CHANNEL, &handled, "eyes", BOT_USER_ID);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo later"), &later);
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    // Catch-up handles the channel oldest first, so the marked reply came
+    // before the later command's reply.
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "later");
+    assert_eq!(fake.calls_to("conversations.replies").len(), 1);
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["later"]);
+    assert_eq!(fake.posts().len(), 1);
+    assert_eq!(fake.calls_to("reactions.add").len(), 1);
+}
+
+#[tokio::test]
+async fn failed_thread_read_keeps_channel_commands() {
+    let logs = capture_logs(tracing::Level::WARN);
+    let fake = fake_slack().await;
+    let parent = ts_ago(120, 51);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        USER,
+        &command_text("echo reply"),
+        &ts_ago(90, 52),
+    );
+    fake.post_human_message(CHANNEL, USER, &command_text("echo top"), &ts_ago(60, 53));
+    fake.inject(
+        "conversations.replies",
+        Fault::ApiError("internal_error".to_owned()),
+        1,
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "top");
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["top"]);
+    assert_eq!(fake.calls_to("conversations.replies").len(), 1);
+
+    let logged = logs.text();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("could not read a thread"))
+        .unwrap_or_else(|| panic!("no log line for the failed thread read in:\n{logged}"));
+    assert!(line.contains(&format!("channel={CHANNEL}")), "{line}");
+    assert!(line.contains(&format!("thread_ts={parent}")), "{line}");
+    assert!(line.contains("internal_error"), "{line}");
+}
+
+#[tokio::test]
+async fn thread_is_read_page_by_page() {
+    let fake = fake_slack().await;
+    let platform = backoffice_slack::SlackPlatform::connect(&http_config(&fake))
+        .await
+        .expect("the platform connects");
+    let parent = ts_ago(200, 0);
+    fake.post_human_message(CHANNEL, USER, "parent", &parent);
+    for sequence in 1..=450 {
+        let text = format!("reply {sequence}");
+        fake.post_thread_reply(CHANNEL, &parent, USER, &text, &ts_ago(100, sequence));
+    }
+
+    let oldest = std::time::SystemTime::now() - Duration::from_secs(600);
+    let history = backoffice_core::Platform::history(&platform, CHANNEL, oldest)
+        .await
+        .expect("the history is read");
+
+    assert_eq!(history.len(), 451);
+    assert_eq!(history[0].message.text, "parent");
+    assert_eq!(history[1].message.text, "reply 1");
+    assert_eq!(history[450].message.text, "reply 450");
+    for stored in &history[1..] {
+        assert_eq!(stored.message.thread_ts.as_deref(), Some(parent.as_str()));
+    }
+    assert_eq!(fake.calls_to("conversations.history").len(), 1);
+    assert_eq!(fake.calls_to("conversations.replies").len(), 3);
 }
 
 async fn assert_still_runs_ping(

@@ -3,7 +3,8 @@
 //! Slack does not redeliver an event once it was acknowledged, so a command
 //! posted while the bot was down, or acknowledged but still queued when it
 //! stopped, would be lost. [`Bot::catch_up`] reads the recent history of the
-//! given channels and passes every message to [`Bot::handle`].
+//! given channels, thread replies included, and passes every message to
+//! [`Bot::handle`], which replies in the message's thread.
 //!
 //! The handled marker keeps this at most once. A message that the bot
 //! already took carries the marker in the history and is skipped without a
@@ -53,8 +54,9 @@ impl CatchUpReport {
 }
 
 impl<S: Send + Sync + 'static> Bot<S> {
-    /// Reads the history of each of `channels` over the last `window` and
-    /// handles every message in it that the bot has not marked, oldest first.
+    /// Reads the history of each of `channels` over the last `window`,
+    /// thread replies included, and handles every message in it that the
+    /// bot has not marked, oldest first.
     ///
     /// A channel whose history cannot be read is logged and listed in the
     /// report; the others are still read.

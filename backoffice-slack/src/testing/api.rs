@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 use backoffice_core::platform::ts_to_time;
 
 use super::{
-    Call, Fault, Inner, Post, RandomFaults, Shared, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID,
+    Call, Fault, HistoryMessage, Inner, Post, RandomFaults, Shared, APP_TOKEN, BOT_TOKEN,
+    BOT_USER_ID, TEAM_ID,
 };
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -167,6 +168,7 @@ fn answer(
         }
         "reactions.get" => reactions_get(inner, &text("channel"), &text("timestamp")),
         "conversations.history" => history(inner, params),
+        "conversations.replies" => replies(inner, params),
         "users.info" => match inner.users.get(&text("user")) {
             Some(user) => ok(json!({ "user": user })),
             None => slack_error("user_not_found"),
@@ -275,8 +277,10 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
     }))
 }
 
-/// Answers `conversations.history` from the seeded messages at or after
-/// `oldest`, newest first, `limit` per page with the offset as the cursor.
+/// Builds the `conversations.history` response from the seeded top-level
+/// messages at or after `oldest`, newest first, `limit` per page with the offset as the
+/// cursor. As in Slack, thread replies are left out, and a thread's parent
+/// carries `reply_count` and `latest_reply`.
 fn history(inner: &Inner, params: &Value) -> Response {
     let field = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default();
     let channel = field("channel");
@@ -287,42 +291,125 @@ fn history(inner: &Inner, params: &Value) -> Response {
         return slack_error("channel_not_found");
     };
     let oldest = ts_to_time(field("oldest")).unwrap_or(std::time::UNIX_EPOCH);
-    let limit: usize = field("limit").parse().unwrap_or(100).max(1);
-    let offset: usize = field("cursor").parse().unwrap_or(0);
 
-    let mut found: Vec<_> = seeded
+    let mut found: Vec<&HistoryMessage> = seeded
         .iter()
-        .filter(|message| ts_to_time(&message.ts).is_some_and(|posted| posted >= oldest))
+        .filter(|message| message.thread_ts.is_none() && posted_since(message, oldest))
         .collect();
     found.sort_by_key(|message| std::cmp::Reverse(ts_to_time(&message.ts)));
 
-    let page: Vec<Value> = found
+    let (page, cursor) = page_of(&found, params);
+    let messages: Vec<Value> = page
         .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|message| {
-            let reactions = reaction_values(inner, channel, &message.ts);
-            json!({
-                "type": "message",
-                "user": message.user,
-                "text": message.text,
-                "ts": message.ts,
-                "reactions": reactions,
-            })
-        })
+        .map(|message| message_value(inner, channel, message))
         .collect();
+    ok(json!({
+        "messages": messages,
+        "has_more": !cursor.is_empty(),
+        "response_metadata": { "next_cursor": cursor },
+    }))
+}
+
+/// Builds the `conversations.replies` response: the parent `ts` first, then
+/// its replies at or after `oldest`, oldest first, `limit` per page with the offset as
+/// the cursor.
+///
+/// The parent comes first on the first page even when it is older than
+/// `oldest`, so a client must tell it from the replies by its `ts`. A `ts`
+/// that is not a top-level message of the channel gets `thread_not_found`.
+fn replies(inner: &Inner, params: &Value) -> Response {
+    let field = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default();
+    let (channel, thread_ts) = (field("channel"), field("ts"));
+    if !inner.history.contains_key(channel) && !inner.channels.contains_key(channel) {
+        return slack_error("channel_not_found");
+    }
+    let parent = inner.history.get(channel).and_then(|messages| {
+        messages
+            .iter()
+            .find(|message| message.ts == thread_ts && message.thread_ts.is_none())
+    });
+    let Some(parent) = parent else {
+        return slack_error("thread_not_found");
+    };
+    let oldest = ts_to_time(field("oldest")).unwrap_or(std::time::UNIX_EPOCH);
+
+    let mut thread = vec![parent];
+    let replies = thread_replies(inner, channel, thread_ts);
+    thread.extend(
+        replies
+            .into_iter()
+            .filter(|reply| posted_since(reply, oldest)),
+    );
+
+    let (page, cursor) = page_of(&thread, params);
+    let messages: Vec<Value> = page
+        .iter()
+        .map(|message| message_value(inner, channel, message))
+        .collect();
+    ok(json!({
+        "messages": messages,
+        "has_more": !cursor.is_empty(),
+        "response_metadata": { "next_cursor": cursor },
+    }))
+}
+
+/// Returns the page of `found` that the `cursor` and `limit` parameters
+/// select, and the cursor of the next page, empty after the last.
+fn page_of<'a>(found: &[&'a HistoryMessage], params: &Value) -> (Vec<&'a HistoryMessage>, String) {
+    let field = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default();
+    let limit: usize = field("limit").parse().unwrap_or(100).max(1);
+    let offset: usize = field("cursor").parse().unwrap_or(0);
+
+    let page: Vec<&HistoryMessage> = found.iter().skip(offset).take(limit).copied().collect();
     let next = offset + page.len();
-    let has_more = next < found.len();
-    let cursor = if has_more {
+    let cursor = if next < found.len() {
         next.to_string()
     } else {
         String::new()
     };
-    ok(json!({
-        "messages": page,
-        "has_more": has_more,
-        "response_metadata": { "next_cursor": cursor },
-    }))
+    (page, cursor)
+}
+
+/// Returns the replies in the thread of `thread_ts`, oldest first.
+fn thread_replies<'a>(inner: &'a Inner, channel: &str, thread_ts: &str) -> Vec<&'a HistoryMessage> {
+    let mut replies: Vec<&HistoryMessage> = inner
+        .history
+        .get(channel)
+        .into_iter()
+        .flatten()
+        .filter(|message| message.thread_ts.as_deref() == Some(thread_ts))
+        .collect();
+    replies.sort_by_key(|reply| ts_to_time(&reply.ts));
+    replies
+}
+
+fn posted_since(message: &HistoryMessage, oldest: std::time::SystemTime) -> bool {
+    ts_to_time(&message.ts).is_some_and(|posted| posted >= oldest)
+}
+
+/// Builds a message as Slack returns it in a history or a thread: with its
+/// reactions, the `thread_ts` of its thread, and for a thread's parent
+/// `reply_count` and `latest_reply`.
+fn message_value(inner: &Inner, channel: &str, message: &HistoryMessage) -> Value {
+    let mut value = json!({
+        "type": "message",
+        "user": message.user,
+        "text": message.text,
+        "ts": message.ts,
+        "reactions": reaction_values(inner, channel, &message.ts),
+    });
+    if let Some(thread_ts) = &message.thread_ts {
+        value["thread_ts"] = json!(thread_ts);
+        return value;
+    }
+
+    let replies = thread_replies(inner, channel, &message.ts);
+    if let Some(latest) = replies.last() {
+        value["thread_ts"] = json!(message.ts);
+        value["reply_count"] = json!(replies.len());
+        value["latest_reply"] = json!(latest.ts);
+    }
+    value
 }
 
 fn reaction_values(inner: &Inner, channel: &str, ts: &str) -> Vec<Value> {

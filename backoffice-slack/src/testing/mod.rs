@@ -2,7 +2,7 @@
 //! Socket Mode WebSocket, served on `127.0.0.1` by axum.
 //!
 //! [`FakeSlack`] records every call, keeps reactions, posted messages and
-//! seeded channel history in memory, and fails a method on request: it
+//! seeded channel history with its threads in memory, and fails a method on request: it
 //! returns `429` with a `Retry-After`, returns `5xx`, responds slowly, drops
 //! the connection, or returns a Slack error code. [`FakeSlack::inject_random`]
 //! fails a share of all calls at random, from a seeded generator.
@@ -78,12 +78,15 @@ pub enum Fault {
     Disconnect,
 }
 
-/// A message that a person posted, as `conversations.history` returns it.
+/// A message that a person posted, as `conversations.history` and
+/// `conversations.replies` return it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct HistoryMessage {
     user: String,
     text: String,
     ts: String,
+    /// The parent's `ts` when the message is a thread reply.
+    thread_ts: Option<String>,
 }
 
 /// A person's message that `reactions.get` returns.
@@ -111,7 +114,8 @@ struct Inner {
     random: Option<RandomFaults>,
     /// The delay before every call's response.
     latency: Duration,
-    /// Messages people posted, by channel, in the order they were added.
+    /// Messages people posted, thread replies included, by channel, in the
+    /// order they were added.
     history: HashMap<String, Vec<HistoryMessage>>,
     users: HashMap<String, Value>,
     channels: HashMap<String, Value>,
@@ -224,6 +228,7 @@ impl FakeSlack {
             user: user.to_owned(),
             text: text.to_owned(),
             ts: ts.to_owned(),
+            thread_ts: None,
         };
         self.shared.update(|inner| {
             inner
@@ -231,6 +236,43 @@ impl FakeSlack {
                 .entry(channel.to_owned())
                 .or_default()
                 .push(message)
+        });
+    }
+
+    /// Records a reply that `user` posted at `ts` in the thread of the
+    /// message `thread_ts`, so that `conversations.replies` returns it and
+    /// `conversations.history` counts it in the parent's `reply_count` and
+    /// `latest_reply`. Sending its event is up to the test.
+    ///
+    /// # Panics
+    ///
+    /// Panics unless `thread_ts` is a top-level message recorded with
+    /// [`FakeSlack::post_human_message`] in `channel`, because Slack has no
+    /// thread without a parent and no thread inside a thread.
+    pub fn post_thread_reply(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        user: &str,
+        text: &str,
+        ts: &str,
+    ) {
+        let reply = HistoryMessage {
+            user: user.to_owned(),
+            text: text.to_owned(),
+            ts: ts.to_owned(),
+            thread_ts: Some(thread_ts.to_owned()),
+        };
+        self.shared.update(|inner| {
+            let messages = inner.history.entry(channel.to_owned()).or_default();
+            let has_parent = messages
+                .iter()
+                .any(|message| message.ts == thread_ts && message.thread_ts.is_none());
+            assert!(
+                has_parent,
+                "post_thread_reply: no top-level message {thread_ts} in {channel}; post it with post_human_message first",
+            );
+            messages.push(reply);
         });
     }
 

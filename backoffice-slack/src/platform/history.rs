@@ -1,0 +1,268 @@
+//! Catch-up's read of a channel: `conversations.history` for the top-level
+//! messages and `conversations.replies` for the threads with new replies.
+//!
+//! This module relies on what `conversations.history` returns. It lists
+//! top-level messages only, and a thread's parent carries `reply_count` and
+//! `latest_reply`, the `ts` of its newest reply, but not the replies. Slack
+//! documents `oldest` as the start of the time range of the messages
+//! returned, so a parent older than `oldest` is left out even when its
+//! thread got replies after `oldest`. Were Slack to return such a parent,
+//! the code below would still work, at the cost of the extra pages.
+//!
+//! So the history is read back to `oldest` minus
+//! [`SlackConfig::thread_lookback`](crate::SlackConfig::thread_lookback). The
+//! messages before `oldest` only serve to find parents whose `latest_reply`
+//! is at or after `oldest`. For each such parent, in or before the window,
+//! `conversations.replies` returns the thread, and the replies posted at or
+//! after `oldest` are added with `thread_ts` set to the parent's `ts`.
+
+use std::time::SystemTime;
+
+use backoffice_core::platform::{time_to_ts, ts_to_time};
+use backoffice_core::PlatformError;
+use slack_morphism::prelude::*;
+use tracing::warn;
+
+use super::{log_read_failure, lookup_error, SlackPlatform};
+use crate::client::{describe, CallError, Effect};
+
+/// The number of messages requested per `conversations.history` page.
+const HISTORY_PAGE_SIZE: u16 = 200;
+
+/// The number of `conversations.history` pages catch-up reads per channel,
+/// so at most 2,000 messages over the window and the thread lookback.
+const MAX_HISTORY_PAGES: usize = 10;
+
+/// The number of messages requested per `conversations.replies` page.
+const REPLIES_PAGE_SIZE: u16 = 200;
+
+/// The number of `conversations.replies` pages catch-up reads per thread,
+/// so at most 2,000 replies posted in the window.
+const MAX_REPLIES_PAGES: usize = 10;
+
+/// The messages that one paginated read returned.
+struct Pages {
+    messages: Vec<SlackHistoryMessage>,
+    /// Whether the read reached the last page before the page limit.
+    complete: bool,
+}
+
+impl SlackPlatform {
+    /// Reads the top-level messages of `channel` posted at or after `oldest`
+    /// and the thread replies posted at or after `oldest`, in no particular
+    /// order, as the module documentation describes.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when `conversations.history` fails. A failed
+    /// `conversations.replies` is logged and leaves out that thread's
+    /// replies only.
+    pub(super) async fn read_window(
+        &self,
+        channel: &str,
+        oldest: SystemTime,
+    ) -> Result<Vec<SlackHistoryMessage>, PlatformError> {
+        // Slack timestamps have microseconds. Truncating `oldest` to them
+        // keeps a message posted exactly at `oldest` inside the window.
+        let oldest = ts_to_time(&time_to_ts(oldest)).unwrap_or(oldest);
+        let since = oldest
+            .checked_sub(self.thread_lookback)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+
+        let history = self.read_history(channel, since).await?;
+        if !history.complete {
+            warn_history_truncated(channel, &history.messages, oldest);
+        }
+
+        let mut found = Vec::new();
+        for parent in history
+            .messages
+            .iter()
+            .filter(|message| has_reply_since(message, oldest))
+        {
+            let replies = self.read_thread(channel, &parent.origin.ts, oldest).await;
+            found.extend(replies);
+        }
+        found.extend(
+            history
+                .messages
+                .into_iter()
+                .filter(|message| posted_since(message, oldest)),
+        );
+        Ok(found)
+    }
+
+    /// Reads the messages of `channel` since `since` with
+    /// `conversations.history`, following the cursor for up to
+    /// [`MAX_HISTORY_PAGES`] pages.
+    async fn read_history(&self, channel: &str, since: SystemTime) -> Result<Pages, PlatformError> {
+        let target = format!("channel {channel}");
+        let session = self.client.open_session(&self.token);
+        let mut request = SlackApiConversationsHistoryRequest::new()
+            .with_channel(channel.into())
+            .with_oldest(time_to_ts(since).into())
+            .with_inclusive(true)
+            .with_limit(HISTORY_PAGE_SIZE);
+        let mut messages = Vec::new();
+
+        for _ in 0..MAX_HISTORY_PAGES {
+            let result = self
+                .retrier
+                .run("conversations.history", Effect::Read, &target, || {
+                    session.conversations_history(&request)
+                })
+                .await;
+            let response = result.map_err(|error| {
+                log_read_failure("conversations.history", &target, &error);
+                lookup_error("conversations.history", "channel_not_found", &target, error)
+            })?;
+
+            messages.extend(response.messages);
+            match next_cursor(response.response_metadata, response.has_more) {
+                Some(cursor) => request.cursor = Some(cursor),
+                None => {
+                    let complete = true;
+                    return Ok(Pages { messages, complete });
+                }
+            }
+        }
+        let complete = false;
+        Ok(Pages { messages, complete })
+    }
+
+    /// Returns the replies in the thread of `thread_ts` posted at or after
+    /// `oldest`, each with `thread_ts` set, without the parent. A failure is
+    /// logged and returns no replies, so that the channel's other messages
+    /// are still caught up.
+    async fn read_thread(
+        &self,
+        channel: &str,
+        thread_ts: &SlackTs,
+        oldest: SystemTime,
+    ) -> Vec<SlackHistoryMessage> {
+        let thread = match self.read_replies(channel, thread_ts, oldest).await {
+            Ok(thread) => thread,
+            Err(error) => {
+                warn!(
+                    method = "conversations.replies",
+                    %channel,
+                    thread_ts = %thread_ts,
+                    error = %describe(&error),
+                    "could not read a thread, so commands typed in it while the bot was down do not run",
+                );
+                return Vec::new();
+            }
+        };
+        if !thread.complete {
+            warn!(
+                %channel,
+                thread_ts = %thread_ts,
+                read = thread.messages.len(),
+                "thread has more replies than catch-up reads; newer ones are skipped",
+            );
+        }
+
+        // The thread starts with its parent, which may be older than
+        // `oldest`. Older replies are dropped too, in case Slack ignores
+        // `oldest`, so that nothing posted before the window runs.
+        let replies = thread
+            .messages
+            .into_iter()
+            .filter(|message| message.origin.ts != *thread_ts && posted_since(message, oldest));
+        replies
+            .map(|mut reply| {
+                reply.origin.thread_ts = Some(thread_ts.clone());
+                reply
+            })
+            .collect()
+    }
+
+    /// Reads the thread of `thread_ts` from `oldest` on with
+    /// `conversations.replies`, following the cursor for up to
+    /// [`MAX_REPLIES_PAGES`] pages.
+    async fn read_replies(
+        &self,
+        channel: &str,
+        thread_ts: &SlackTs,
+        oldest: SystemTime,
+    ) -> Result<Pages, CallError> {
+        let target = format!("channel {channel} thread {thread_ts}");
+        let session = self.client.open_session(&self.token);
+        let mut request =
+            SlackApiConversationsRepliesRequest::new(channel.into(), thread_ts.clone())
+                .with_oldest(time_to_ts(oldest).into())
+                .with_inclusive(true)
+                .with_limit(REPLIES_PAGE_SIZE);
+        let mut messages = Vec::new();
+
+        for _ in 0..MAX_REPLIES_PAGES {
+            let response = self
+                .retrier
+                .run("conversations.replies", Effect::Read, &target, || {
+                    session.conversations_replies(&request)
+                })
+                .await?;
+
+            messages.extend(response.messages);
+            match next_cursor(response.response_metadata, response.has_more) {
+                Some(cursor) => request.cursor = Some(cursor),
+                None => {
+                    let complete = true;
+                    return Ok(Pages { messages, complete });
+                }
+            }
+        }
+        let complete = false;
+        Ok(Pages { messages, complete })
+    }
+}
+
+/// Returns the cursor of the next page, or `None` after the last page.
+fn next_cursor(
+    metadata: Option<SlackResponseMetadata>,
+    has_more: Option<bool>,
+) -> Option<SlackCursorId> {
+    let cursor = metadata
+        .and_then(|metadata| metadata.next_cursor)
+        .filter(|cursor| !cursor.0.is_empty());
+    cursor.filter(|_| has_more != Some(false))
+}
+
+/// Returns whether the message was posted at or after `oldest`.
+fn posted_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
+    ts_to_time(&message.origin.ts.0).is_some_and(|posted| posted >= oldest)
+}
+
+/// Returns whether the message is a thread's parent whose newest reply was
+/// posted at or after `oldest`.
+fn has_reply_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
+    let latest_reply = message.parent.latest_reply.as_ref();
+    let posted = latest_reply.and_then(|ts| ts_to_time(&ts.0));
+    posted.is_some_and(|posted| posted >= oldest)
+}
+
+/// Logs that the page limit cut the history short, and whether that cost
+/// top-level messages of the window or only older thread parents.
+fn warn_history_truncated(channel: &str, read: &[SlackHistoryMessage], oldest: SystemTime) {
+    let oldest_read = read
+        .iter()
+        .filter_map(|message| ts_to_time(&message.origin.ts.0))
+        .min();
+    let oldest_read_ts = oldest_read.map_or_else(|| "-".to_owned(), time_to_ts);
+
+    if oldest_read.is_some_and(|posted| posted >= oldest) {
+        warn!(
+            %channel,
+            read = read.len(),
+            oldest_read = %oldest_read_ts,
+            "channel history has more messages than catch-up reads; older ones are skipped",
+        );
+    } else {
+        warn!(
+            %channel,
+            read = read.len(),
+            oldest_read = %oldest_read_ts,
+            "channel history has more messages than catch-up reads, so replies in threads whose parent is older than oldest_read are skipped",
+        );
+    }
+}
