@@ -2,10 +2,10 @@
 //! choice of its optional groups, and how a form matches the words of a
 //! message and takes its placeholder values from them.
 //!
-//! Each form also has a regular expression, [`Form::regex_source`], which
-//! defines what the form matches and what its placeholders capture. The word
-//! matcher implements that definition without compiling it, and the tests
-//! check the two against each other.
+//! Each form also has a regular expression, built by `Form::regex_source`
+//! in the test code, which defines what the form matches and what its
+//! placeholders capture. The word matcher implements that definition
+//! without compiling it, and the tests check the two against each other.
 
 use std::ops::Range;
 
@@ -76,7 +76,8 @@ impl Form {
     }
 
     /// Returns whether the form matches a message split into `words` by
-    /// [`words::split`], exactly as [`Form::regex_source`] matches the message.
+    /// [`words::split`], exactly as the form's regular expression matches
+    /// the message.
     ///
     /// The form is run as an automaton over word positions: a literal takes
     /// one word, a `<name>` placeholder takes one word or a quoted string
@@ -115,8 +116,8 @@ impl Form {
     /// as [`words::split`] returns them.
     ///
     /// Where the message can match in several ways, the values are those
-    /// that [`Form::regex_source`] captures. Each token takes its first
-    /// choice that still lets the rest of the form match: a `<name>`
+    /// that the form's regular expression captures. Each token takes its
+    /// first choice that still lets the rest of the form match: a `<name>`
     /// placeholder prefers a double-quoted string, then a single-quoted
     /// one, then a plain word, and a `<name...>` placeholder the most
     /// words. Quotes are removed from a quoted string.
@@ -361,7 +362,7 @@ mod definition {
             format!(r"(?-u)^{}$", parts.join(r"\s+"))
         }
 
-        /// Compiles [`Form::regex_source`].
+        /// Compiles `Form::regex_source` (test code).
         pub(in crate::router) fn regex(&self) -> Regex {
             Regex::new(&self.regex_source()).expect("a form's regular expression compiles")
         }
