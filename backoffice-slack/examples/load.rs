@@ -46,7 +46,7 @@ usage: load [--variant ack|reply] [--events N] [--concurrency N] [--duration SEC
   --concurrency     requests in flight at once (default 32)
   --duration        the longest the run may take, in seconds, replies
                     included (default 60)
-  --workers         the server's worker tasks (default: the adapter's, 4)
+  --workers         the server's worker tasks (default: the adapter's, 16)
   --queue-capacity  the server's event queue capacity (default: the
                     adapter's, 256, for ack; the number of events for reply)
   --slack-latency   milliseconds every fake Slack call waits before it
