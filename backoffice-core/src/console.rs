@@ -29,8 +29,8 @@ pub const CONSOLE_TEAM: &str = "console";
 const CONTROLS: &str = "Console controls:\n\
     /channel NAME   switch to channel NAME\n\
     /user NAME      switch to user NAME\n\
-    /react EMOJI    react with EMOJI on the last message typed here, whoever sent it,\n\
-    \x20               as the current user\n\
+    /react EMOJI    react with EMOJI, as the current user, on the last message typed\n\
+    \x20               in this session, whoever typed it and in whichever channel\n\
     \x20               (`/react white_check_mark` approves, `/react x` rejects)\n\
     /help           show these controls\n\
     Any other line is a message to the bot; type `help` for its commands.";
@@ -410,12 +410,28 @@ fn operator_refusal(session: &ConsoleSettings, line: &str) -> Option<&'static st
     }
 }
 
+/// Returns the controls of operator mode, which runs as one identity in one
+/// place and cannot approve.
+fn operator_controls(session: &ConsoleSettings) -> String {
+    format!(
+        "Console controls:\n\
+        /help           show these controls\n\
+        The operator console runs as {} in #{}: `/user`, `/channel` and `/react` are for\n\
+        demo mode, and approvals are given in Slack.\n\
+        Any other line is a message to the bot; type `help` for its commands.",
+        session.user, session.channel
+    )
+}
+
 /// Applies a control line (without its `/`) and returns the text to show.
 fn apply_control(session: &mut ConsoleSettings, control: &str) -> String {
     let (name, argument) = control.split_once(' ').unwrap_or((control, ""));
     let argument = argument.trim();
     match (name, argument) {
-        ("help", _) => CONTROLS.into(),
+        ("help", _) => match session.mode {
+            ConsoleMode::Operator { .. } => operator_controls(session),
+            _ => CONTROLS.into(),
+        },
         ("channel", "") => format!(
             "You are in #{}. Switch with `/channel NAME`.",
             session.channel
@@ -448,6 +464,23 @@ mod tests {
         assert_eq!(apply_control(&mut session, "user bob"), "You are now bob.");
         assert_eq!(session.user, "bob");
         assert!(apply_control(&mut session, "fly").starts_with("Unknown console control `/fly`"));
+    }
+
+    #[test]
+    fn operator_help_lists_only_its_controls() {
+        let mut operator = ConsoleSettings::operator("ops", "alice");
+        let mut demo = ConsoleSettings::new("backoffice", "you");
+
+        let operator_help = apply_control(&mut operator, "help");
+        let demo_help = apply_control(&mut demo, "help");
+
+        assert!(
+            operator_help.contains("runs as ops in #console"),
+            "{operator_help}"
+        );
+        assert!(!operator_help.contains("/react EMOJI"), "{operator_help}");
+        assert!(!operator_help.contains("/user NAME"), "{operator_help}");
+        assert!(demo_help.contains("/react EMOJI"), "{demo_help}");
     }
 
     #[test]

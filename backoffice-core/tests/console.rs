@@ -155,3 +155,20 @@ async fn operator_mode_refuses_unwaived_approval() {
     assert!(text.contains("you are U0ANN in console"), "{text}");
     assert!(!text.contains("I would name you."), "{text}");
 }
+
+#[tokio::test]
+async fn operator_help_lists_runnable_commands() {
+    let text = run("help\n", ConsoleSettings::operator("U0ANN", "ann")).await;
+
+    assert!(text.contains("whoami support"), "{text}");
+    assert!(text.contains("whoami urgent"), "{text}");
+    assert!(!text.contains("whoami risky"), "{text}");
+    assert!(!text.contains("whoami slackonly"), "{text}");
+}
+
+#[tokio::test]
+async fn demo_help_lists_approval_commands() {
+    let text = run("help\n", ConsoleSettings::new("support", "ann")).await;
+
+    assert!(text.contains("whoami risky"), "{text}");
+}

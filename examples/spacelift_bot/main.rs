@@ -42,7 +42,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_logging(if slack.is_some() { "info" } else { "error" });
+    // The demo console logs errors only, to keep the conversation readable.
+    // The operator console also writes the audit trail of what it ran.
+    let default_level = if slack.is_some() {
+        "info"
+    } else if operator().is_some() {
+        "error,backoffice::audit=info"
+    } else {
+        "error"
+    };
+    init_logging(default_level);
     match run(slack).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -69,10 +78,7 @@ async fn run(slack: Option<SlackConfig>) -> Result<(), Box<dyn std::error::Error
         backoffice::slack::serve(bot, config, shutdown_signal()).await?;
         return Ok(());
     }
-    let settings = match std::env::var("BACKOFFICE_OPERATOR")
-        .ok()
-        .filter(|id| !id.trim().is_empty())
-    {
+    let settings = match operator() {
         Some(operator) => {
             let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
             eprintln!("spacelift_bot runs in the operator console as {operator}: commands that need approval are refused.");
@@ -139,6 +145,14 @@ fn open_database() -> Result<Database, Box<dyn std::error::Error>> {
     })?;
     tracing::info!(path = %path.display(), "database open");
     Ok(database)
+}
+
+/// Returns the Slack user ID that `BACKOFFICE_OPERATOR` sets for the
+/// operator console, or `None` for the demo console.
+fn operator() -> Option<String> {
+    std::env::var("BACKOFFICE_OPERATOR")
+        .ok()
+        .filter(|id| !id.trim().is_empty())
 }
 
 fn setting(name: &str, default: &str) -> String {

@@ -117,7 +117,9 @@ impl<S: Send + Sync + 'static> Bot<S> {
                 return self.refuse(&platform, &message, failure, &usage).await;
             }
         };
-        if command.info().approvals > 0 && !self.approval_waived(command.info(), &message) {
+        if command.info().approvals > 0
+            && !self.approval_waived(command.info(), message.channel_kind)
+        {
             if message.channel_kind == ChannelKind::OperatorConsole {
                 return self
                     .refuse(
@@ -164,16 +166,25 @@ impl<S: Send + Sync + 'static> Bot<S> {
 
     /// Returns whether a command that needs approval runs without it: only
     /// in the operator console, when its rule says so.
-    fn approval_waived(&self, info: &CommandInfo, message: &Message) -> bool {
+    fn approval_waived(&self, info: &CommandInfo, kind: ChannelKind) -> bool {
         let rule = info
             .access
             .as_deref()
             .and_then(|role| self.inner.policy.rule(role));
-        message.channel_kind == ChannelKind::OperatorConsole
+        kind == ChannelKind::OperatorConsole
             && rule.is_some_and(|rule| rule.console_access() == ConsoleAccess::WithoutApproval)
     }
 
+    /// Returns the commands the author may run here, for help and
+    /// suggestions. In the operator console, which cannot collect approvals,
+    /// that leaves out commands that need approval unless their rule waives it.
     fn help_entries(&self, facts: &Facts) -> Vec<HelpEntry<'_>> {
+        let kind = facts.channel.kind;
+        let runnable_here = |info: &CommandInfo| {
+            kind != ChannelKind::OperatorConsole
+                || info.approvals == 0
+                || self.approval_waived(info, kind)
+        };
         self.inner
             .commands
             .iter()
@@ -182,6 +193,7 @@ impl<S: Send + Sync + 'static> Bot<S> {
                     .policy
                     .allows(c.info().access.as_deref(), facts)
                     .is_ok()
+                    && runnable_here(c.info())
             })
             .map(|c| HelpEntry {
                 pattern: c.pattern(),
