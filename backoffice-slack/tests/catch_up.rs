@@ -324,3 +324,51 @@ async fn assert_still_runs_ping(
     let posts = fake.wait_for_posts(1, WAIT).await;
     assert_eq!(posts[0].text, "pong");
 }
+
+#[tokio::test]
+async fn thread_broadcast_runs_once_in_thread() {
+    let fake = fake_slack().await;
+    let old_parent = ts_ago(3_600, 61);
+    let new_parent = ts_ago(300, 62);
+    let old_parent_broadcast = ts_ago(120, 63);
+    let new_parent_broadcast = ts_ago(60, 64);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &old_parent);
+    fake.post_human_message(CHANNEL, USER, "the queue is full", &new_parent);
+    fake.post_thread_broadcast(
+        CHANNEL,
+        &old_parent,
+        USER,
+        &command_text("echo old parent"),
+        &old_parent_broadcast,
+    );
+    fake.post_thread_broadcast(
+        CHANNEL,
+        &new_parent,
+        USER,
+        &command_text("echo new parent"),
+        &new_parent_broadcast,
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    // A reply sent to the channel as well runs like any thread reply, as
+    // its live `message` event does, and only once although both
+    // conversations.history and conversations.replies return it.
+    let posts = fake.wait_for_posts(2, WAIT).await;
+    fake.wait_for_calls("conversations.replies", 2, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "old parent");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(old_parent.as_str()));
+    assert_eq!(posts[1].text, "new parent");
+    assert_eq!(posts[1].thread_ts.as_deref(), Some(new_parent.as_str()));
+    assert_eq!(
+        *recorder.echoed.lock().unwrap(),
+        ["old parent", "new parent"]
+    );
+    assert_eq!(fake.posts().len(), 2);
+    assert_eq!(fake.calls_to("reactions.add").len(), 2);
+}
