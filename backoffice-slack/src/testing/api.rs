@@ -47,7 +47,10 @@ async fn call(
             .faults
             .get_mut(&method)
             .and_then(|faults| faults.pop_front());
-        let fault = queued.or_else(|| inner.random.as_mut().and_then(RandomFaults::draw));
+        let fault = match queued {
+            Some(queued) => queued,
+            None => inner.random.as_mut().and_then(RandomFaults::draw),
+        };
         inner.calls.push(Call {
             method: method.clone(),
             params: params.clone(),

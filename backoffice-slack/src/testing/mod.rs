@@ -113,7 +113,9 @@ struct Inner {
     posts: Vec<Post>,
     /// Reactions by `(channel, ts)`: emoji names with their users, in order.
     reactions: HashMap<MessageKey, ReactionList>,
-    faults: HashMap<String, VecDeque<Fault>>,
+    /// Queued faults by method. `None` lets one call through with its normal
+    /// response.
+    faults: HashMap<String, VecDeque<Option<Fault>>>,
     random: Option<RandomFaults>,
     /// The delay before every call's response.
     latency: Duration,
@@ -200,9 +202,17 @@ impl FakeSlack {
 
     /// Makes the next `times` calls of `method` fail with `fault`.
     pub fn inject(&self, method: &str, fault: Fault, times: usize) {
+        self.inject_after(method, 0, fault, times);
+    }
+
+    /// Lets the next `successes` calls of `method` through, then makes the
+    /// `times` calls after them fail with `fault`, such as a failure on the
+    /// second page of a paginated read.
+    pub fn inject_after(&self, method: &str, successes: usize, fault: Fault, times: usize) {
         self.shared.update(|inner| {
             let queue = inner.faults.entry(method.to_owned()).or_default();
-            queue.extend(std::iter::repeat_n(fault, times));
+            queue.extend(std::iter::repeat_n(None, successes));
+            queue.extend(std::iter::repeat_n(Some(fault), times));
         });
     }
 
