@@ -4,11 +4,18 @@
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use backoffice_slack::testing::{Fault, BOT_USER_ID};
 use common::*;
+
+/// Returns the log of every test in this file, which share one global
+/// subscriber, so a test finds its own lines by their values.
+fn logs() -> &'static Logs {
+    static LOGS: OnceLock<Logs> = OnceLock::new();
+    LOGS.get_or_init(|| capture_logs(tracing::Level::WARN))
+}
 
 /// Returns a message timestamp `seconds_ago` seconds before now.
 fn ts_ago(seconds_ago: u64, sequence: u32) -> String {
@@ -246,7 +253,7 @@ async fn thread_reply_with_marker_is_skipped() {
 
 #[tokio::test]
 async fn failed_thread_read_keeps_channel_commands() {
-    let logs = capture_logs(tracing::Level::WARN);
+    let logs = logs();
     let fake = fake_slack().await;
     let parent = ts_ago(120, 51);
     fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &parent);
@@ -371,4 +378,70 @@ async fn thread_broadcast_runs_once_in_thread() {
     );
     assert_eq!(fake.posts().len(), 2);
     assert_eq!(fake.calls_to("reactions.add").len(), 2);
+}
+
+#[tokio::test]
+async fn failed_lookback_page_keeps_window() {
+    let logs = logs();
+    let fake = fake_slack().await;
+    for sequence in 0..250 {
+        let text = format!("message {sequence}");
+        fake.post_human_message(CHANNEL, USER, &text, &ts_ago(3_600, sequence));
+    }
+    fake.post_human_message(CHANNEL, USER, &command_text("echo top"), &ts_ago(60, 999));
+    // The first page reaches back past the window, so the second one
+    // contains only messages of the thread lookback.
+    fake.inject_after(
+        "conversations.history",
+        1,
+        Fault::ApiError("internal_error".to_owned()),
+        1,
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "top");
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["top"]);
+    assert_eq!(fake.calls_to("conversations.history").len(), 2);
+
+    let logged = logs.text();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("could not read the channel history before"))
+        .unwrap_or_else(|| panic!("no log line for the failed history page in:\n{logged}"));
+    assert!(line.contains(&format!("channel={CHANNEL}")), "{line}");
+    assert!(line.contains("internal_error"), "{line}");
+}
+
+#[tokio::test]
+async fn failed_window_page_fails_channel() {
+    let fake = fake_slack().await;
+    for sequence in 0..250 {
+        let text = format!("message {sequence}");
+        fake.post_human_message(CHANNEL, USER, &text, &ts_ago(60, sequence));
+    }
+    fake.post_human_message(CHANNEL, USER, &command_text("echo top"), &ts_ago(30, 999));
+    fake.inject_after(
+        "conversations.history",
+        1,
+        Fault::ApiError("internal_error".to_owned()),
+        1,
+    );
+    let platform = backoffice_slack::SlackPlatform::connect(&http_config(&fake))
+        .await
+        .expect("the platform connects");
+
+    // The failed page contains messages of the window, so running the rest
+    // would skip commands without saying so.
+    let oldest = std::time::SystemTime::now() - Duration::from_secs(600);
+    let history = backoffice_core::Platform::history(&platform, CHANNEL, oldest).await;
+
+    assert!(history.is_err(), "{history:?}");
+    assert_eq!(fake.calls_to("conversations.history").len(), 2);
 }

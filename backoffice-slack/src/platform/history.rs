@@ -54,9 +54,10 @@ impl SlackPlatform {
     ///
     /// # Errors
     ///
-    /// Returns an error when `conversations.history` fails. A failed
-    /// `conversations.replies` is logged and leaves out that thread's
-    /// replies only.
+    /// Returns an error when `conversations.history` fails before the pages
+    /// read reach back past `oldest`. A later failure only costs the older
+    /// thread parents and is logged. A failed `conversations.replies` is
+    /// logged and leaves out that thread's replies only.
     pub(super) async fn read_window(
         &self,
         channel: &str,
@@ -69,9 +70,15 @@ impl SlackPlatform {
             .checked_sub(self.thread_lookback)
             .unwrap_or(SystemTime::UNIX_EPOCH);
 
-        let history = self.read_history(channel, since).await?;
-        if !history.complete {
-            warn_history_truncated(channel, &history.messages, oldest);
+        let (history, failure) = self.read_history(channel, since).await;
+        match failure {
+            // The pages read so far hold every top-level message of the
+            // window only when they reach back past `oldest`, because Slack
+            // returns the newest message first.
+            Some(error) if !reaches_before(&history.messages, oldest) => return Err(error),
+            Some(error) => warn_history_failed(channel, &history.messages, &error),
+            None if !history.complete => warn_history_truncated(channel, &history.messages, oldest),
+            None => {}
         }
 
         let mut found = Vec::new();
@@ -95,7 +102,14 @@ impl SlackPlatform {
     /// Reads the messages of `channel` since `since` with
     /// `conversations.history`, following the cursor for up to
     /// [`MAX_HISTORY_PAGES`] pages.
-    async fn read_history(&self, channel: &str, since: SystemTime) -> Result<Pages, PlatformError> {
+    ///
+    /// A failed call ends the read. It returns the pages read before it,
+    /// marked incomplete, with the error.
+    async fn read_history(
+        &self,
+        channel: &str,
+        since: SystemTime,
+    ) -> (Pages, Option<PlatformError>) {
         let target = format!("channel {channel}");
         let session = self.client.open_session(&self.token);
         let mut request = SlackApiConversationsHistoryRequest::new()
@@ -112,22 +126,28 @@ impl SlackPlatform {
                     session.conversations_history(&request)
                 })
                 .await;
-            let response = result.map_err(|error| {
-                log_read_failure("conversations.history", &target, &error);
-                lookup_error("conversations.history", "channel_not_found", &target, error)
-            })?;
+            let response = match result {
+                Ok(response) => response,
+                Err(error) => {
+                    log_read_failure("conversations.history", &target, &error);
+                    let error =
+                        lookup_error("conversations.history", "channel_not_found", &target, error);
+                    let complete = false;
+                    return (Pages { messages, complete }, Some(error));
+                }
+            };
 
             messages.extend(response.messages);
             match next_cursor(response.response_metadata, response.has_more) {
                 Some(cursor) => request.cursor = Some(cursor),
                 None => {
                     let complete = true;
-                    return Ok(Pages { messages, complete });
+                    return (Pages { messages, complete }, None);
                 }
             }
         }
         let complete = false;
-        Ok(Pages { messages, complete })
+        (Pages { messages, complete }, None)
     }
 
     /// Returns the replies in the thread of `thread_ts` posted at or after
@@ -241,13 +261,37 @@ fn has_reply_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
     posted.is_some_and(|posted| posted >= oldest)
 }
 
+/// Returns whether one of the messages was posted before `oldest`.
+fn reaches_before(messages: &[SlackHistoryMessage], oldest: SystemTime) -> bool {
+    oldest_posted(messages).is_some_and(|posted| posted < oldest)
+}
+
+/// Returns when the oldest of the messages was posted, skipping any `ts`
+/// that is not a valid time.
+fn oldest_posted(messages: &[SlackHistoryMessage]) -> Option<SystemTime> {
+    messages
+        .iter()
+        .filter_map(|message| ts_to_time(&message.origin.ts.0))
+        .min()
+}
+
+/// Logs that a failed call cut the history short after the pages that hold
+/// the window, so that only older thread parents are missing.
+fn warn_history_failed(channel: &str, read: &[SlackHistoryMessage], error: &PlatformError) {
+    let oldest_read_ts = oldest_posted(read).map_or_else(|| "-".to_owned(), time_to_ts);
+    warn!(
+        %channel,
+        read = read.len(),
+        oldest_read = %oldest_read_ts,
+        %error,
+        "could not read the channel history before oldest_read, so replies in threads whose parent is older are skipped",
+    );
+}
+
 /// Logs that the page limit cut the history short, and whether that cost
 /// top-level messages of the window or only older thread parents.
 fn warn_history_truncated(channel: &str, read: &[SlackHistoryMessage], oldest: SystemTime) {
-    let oldest_read = read
-        .iter()
-        .filter_map(|message| ts_to_time(&message.origin.ts.0))
-        .min();
+    let oldest_read = oldest_posted(read);
     let oldest_read_ts = oldest_read.map_or_else(|| "-".to_owned(), time_to_ts);
 
     if oldest_read.is_some_and(|posted| posted >= oldest) {
