@@ -445,3 +445,62 @@ async fn failed_window_page_fails_channel() {
     assert!(history.is_err(), "{history:?}");
     assert_eq!(fake.calls_to("conversations.history").len(), 2);
 }
+
+#[tokio::test]
+async fn threads_read_per_channel_are_capped() {
+    // The adapter reads at most 100 threads per channel and run.
+    const MAX_THREADS: u32 = 100;
+    const BUSY: &str = "C2BUSY";
+    let logs = logs();
+    let fake = fake_slack().await;
+    fake.add_channel(BUSY, "busy", serde_json::json!({}));
+    let platform = backoffice_slack::SlackPlatform::connect(&http_config(&fake))
+        .await
+        .expect("the platform connects");
+    // Thread `n` has its parent 300 + n seconds ago and its reply n seconds
+    // ago, both in the window, so the lower `n`, the newer the thread's reply.
+    let threads = MAX_THREADS + 20;
+    for n in 1..=threads {
+        let parent = ts_ago(300 + u64::from(n), n);
+        fake.post_human_message(BUSY, USER, &format!("parent {n}"), &parent);
+        let reply = ts_ago(u64::from(n), n);
+        fake.post_thread_reply(BUSY, &parent, USER, &format!("reply {n}"), &reply);
+    }
+
+    let oldest = std::time::SystemTime::now() - Duration::from_secs(600);
+    let history = backoffice_core::Platform::history(&platform, BUSY, oldest)
+        .await
+        .expect("the history is read");
+
+    assert_eq!(
+        fake.calls_to("conversations.replies").len(),
+        MAX_THREADS as usize
+    );
+    let replies: Vec<&str> = history
+        .iter()
+        .filter(|stored| stored.message.text.starts_with("reply"))
+        .map(|stored| stored.message.text.as_str())
+        .collect();
+    assert_eq!(replies.len(), MAX_THREADS as usize);
+    assert!(replies.contains(&"reply 1"), "the newest reply is read");
+    assert!(
+        !replies.contains(&format!("reply {threads}").as_str()),
+        "the oldest reply is skipped"
+    );
+    let parents = history
+        .iter()
+        .filter(|stored| stored.message.text.starts_with("parent"))
+        .count();
+    assert_eq!(parents, threads as usize, "top-level messages are all kept");
+
+    let logged = logs.text();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("threads") && line.contains(&format!("channel={BUSY}")))
+        .unwrap_or_else(|| panic!("no log line for the skipped threads in:\n{logged}"));
+    assert!(
+        line.contains(&format!("with_new_replies={threads}")),
+        "{line}"
+    );
+    assert!(line.contains(&format!("read={MAX_THREADS}")), "{line}");
+}

@@ -2,8 +2,10 @@
 //! messages and `conversations.replies` for the threads with new replies.
 //!
 //! This module relies on what `conversations.history` returns. It lists
-//! top-level messages only, and a thread's parent carries `reply_count` and
-//! `latest_reply`, the `ts` of its newest reply, but not the replies. Slack
+//! top-level messages only, with the thread replies that were also sent to
+//! the channel (subtype `thread_broadcast`). A thread's parent carries
+//! `reply_count` and `latest_reply`, the `ts` of its newest reply, but not
+//! the replies. Slack
 //! documents `oldest` as the start of the time range of the messages
 //! returned, so a parent older than `oldest` is left out even when its
 //! thread got replies after `oldest`. Were Slack to return such a parent,
@@ -14,8 +16,10 @@
 //! messages before `oldest` only serve to find parents whose `latest_reply`
 //! is at or after `oldest`. For each such parent, in or before the window,
 //! `conversations.replies` returns the thread, and the replies posted at or
-//! after `oldest` are added with `thread_ts` set to the parent's `ts`.
+//! after `oldest` are added with `thread_ts` set to the parent's `ts`. At
+//! most [`MAX_THREADS`] threads are read, those with the newest reply first.
 
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use backoffice_core::platform::{time_to_ts, ts_to_time};
@@ -32,6 +36,11 @@ const HISTORY_PAGE_SIZE: u16 = 200;
 /// The number of `conversations.history` pages catch-up reads per channel,
 /// so at most 2,000 messages over the window and the thread lookback.
 const MAX_HISTORY_PAGES: usize = 10;
+
+/// The number of threads with new replies that catch-up reads per channel,
+/// so that a channel with many active threads costs at most 100
+/// `conversations.replies` calls when each thread fits in one page.
+const MAX_THREADS: usize = 100;
 
 /// The number of messages requested per `conversations.replies` page.
 const REPLIES_PAGE_SIZE: u16 = 200;
@@ -82,12 +91,8 @@ impl SlackPlatform {
         }
 
         let mut found = Vec::new();
-        for parent in history
-            .messages
-            .iter()
-            .filter(|message| has_reply_since(message, oldest))
-        {
-            let replies = self.read_thread(channel, &parent.origin.ts, oldest).await;
+        for thread_ts in threads_to_read(channel, &history.messages, oldest) {
+            let replies = self.read_thread(channel, &thread_ts, oldest).await;
             found.extend(replies);
         }
         found.extend(
@@ -253,12 +258,41 @@ fn posted_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
     ts_to_time(&message.origin.ts.0).is_some_and(|posted| posted >= oldest)
 }
 
-/// Returns whether the message is a thread's parent whose newest reply was
-/// posted at or after `oldest`.
-fn has_reply_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
-    let latest_reply = message.parent.latest_reply.as_ref();
-    let posted = latest_reply.and_then(|ts| ts_to_time(&ts.0));
-    posted.is_some_and(|posted| posted >= oldest)
+/// Returns the `ts` of the thread parents among `messages` whose newest
+/// reply was posted at or after `oldest`, newest reply first. Beyond
+/// [`MAX_THREADS`] the threads with older replies are skipped with a warning.
+fn threads_to_read(
+    channel: &str,
+    messages: &[SlackHistoryMessage],
+    oldest: SystemTime,
+) -> Vec<SlackTs> {
+    let mut seen = HashSet::new();
+    let mut threads: Vec<(SystemTime, &SlackTs)> = Vec::new();
+    for message in messages {
+        let latest_reply = message.parent.latest_reply.as_ref();
+        let Some(replied) = latest_reply.and_then(|ts| ts_to_time(&ts.0)) else {
+            continue;
+        };
+        // A page boundary that moved between calls can return a parent twice.
+        if replied >= oldest && seen.insert(&message.origin.ts.0) {
+            threads.push((replied, &message.origin.ts));
+        }
+    }
+    threads.sort_by(|(a_replied, a_ts), (b_replied, b_ts)| {
+        (b_replied, &b_ts.0).cmp(&(a_replied, &a_ts.0))
+    });
+
+    if let Some(&(newest_skipped, _)) = threads.get(MAX_THREADS) {
+        warn!(
+            %channel,
+            with_new_replies = threads.len(),
+            read = MAX_THREADS,
+            newest_skipped_reply = %time_to_ts(newest_skipped),
+            "more threads have replies in the catch-up window than catch-up reads, so threads whose newest reply is at or before newest_skipped_reply are skipped",
+        );
+        threads.truncate(MAX_THREADS);
+    }
+    threads.into_iter().map(|(_, ts)| ts.clone()).collect()
 }
 
 /// Returns whether one of the messages was posted before `oldest`.
@@ -275,7 +309,7 @@ fn oldest_posted(messages: &[SlackHistoryMessage]) -> Option<SystemTime> {
         .min()
 }
 
-/// Logs that a failed call cut the history short after the pages that hold
+/// Logs that a failed call cut the history short after the pages that cover
 /// the window, so that only older thread parents are missing.
 fn warn_history_failed(channel: &str, read: &[SlackHistoryMessage], error: &PlatformError) {
     let oldest_read_ts = oldest_posted(read).map_or_else(|| "-".to_owned(), time_to_ts);
