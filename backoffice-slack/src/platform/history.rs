@@ -344,3 +344,94 @@ fn warn_history_truncated(channel: &str, read: &[SlackHistoryMessage], oldest: S
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// Builds a message as `conversations.history` returns it, a thread's
+    /// parent when `latest_reply` is set.
+    fn message(ts: &str, latest_reply: Option<&str>) -> SlackHistoryMessage {
+        let mut value = json!({ "type": "message", "user": "U1", "text": "hi", "ts": ts });
+        if let Some(latest_reply) = latest_reply {
+            value["thread_ts"] = json!(ts);
+            value["reply_count"] = json!(1);
+            value["latest_reply"] = json!(latest_reply);
+        }
+        serde_json::from_value(value).expect("the message is valid")
+    }
+
+    fn read(messages: &[SlackHistoryMessage], oldest: SystemTime) -> Vec<String> {
+        let threads = threads_to_read("C1", messages, oldest);
+        threads.into_iter().map(|ts| ts.0).collect()
+    }
+
+    fn at(seconds: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn threads_need_reply_at_or_after_oldest() {
+        let messages = [
+            message("1000.000001", Some("1999.999999")),
+            message("1000.000002", Some("2000.000000")),
+            message("1000.000003", Some("2500.000000")),
+            message("2100.000000", None),
+        ];
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads, ["1000.000003", "1000.000002"]);
+    }
+
+    #[test]
+    fn threads_with_invalid_latest_reply_skipped() {
+        for latest_reply in ["", "soon", "-1.5", "1.2.3", "99999999999999999999.0"] {
+            let messages = [message("1000.000001", Some(latest_reply))];
+
+            let threads = read(&messages, at(0));
+
+            assert!(threads.is_empty(), "{latest_reply:?}: {threads:?}");
+        }
+    }
+
+    #[test]
+    fn parent_listed_twice_read_once() {
+        let parent = message("1000.000001", Some("2500.000000"));
+        let messages = [parent.clone(), message("1000.000002", None), parent];
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads, ["1000.000001"]);
+    }
+
+    #[test]
+    fn threads_beyond_max_skip_oldest_replies() {
+        let messages: Vec<SlackHistoryMessage> = (0..MAX_THREADS + 3)
+            .map(|n| {
+                let latest_reply = format!("{}.000000", 3_000 + n);
+                message(&format!("1000.{n:06}"), Some(&latest_reply))
+            })
+            .collect();
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads.len(), MAX_THREADS);
+        let newest = MAX_THREADS + 2;
+        assert_eq!(threads[0], format!("1000.{newest:06}"));
+        assert!(!threads.contains(&"1000.000000".to_owned()));
+        assert!(!threads.contains(&"1000.000002".to_owned()));
+        assert!(threads.contains(&"1000.000003".to_owned()));
+    }
+
+    #[test]
+    fn invalid_ts_is_not_in_window() {
+        for ts in ["", "abc", "-1", "1.2.3", "18446744073709551615.999999"] {
+            assert!(!posted_since(&message(ts, None), at(0)), "{ts:?}");
+        }
+    }
+}
