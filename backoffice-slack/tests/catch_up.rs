@@ -504,3 +504,38 @@ async fn threads_read_per_channel_are_capped() {
     );
     assert!(line.contains(&format!("read={MAX_THREADS}")), "{line}");
 }
+
+#[tokio::test]
+async fn parent_command_and_reply_run_once() {
+    let fake = fake_slack().await;
+    let parent = ts_ago(120, 71);
+    let reply = ts_ago(60, 72);
+    let own_reply = ts_ago(50, 73);
+    fake.post_human_message(CHANNEL, USER, &command_text("echo parent"), &parent);
+    fake.post_thread_reply(CHANNEL, &parent, USER, &command_text("echo reply"), &reply);
+    // The bot's own earlier reply in the thread, worded like a command.
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        BOT_USER_ID,
+        &command_text("echo own"),
+        &own_reply,
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(2, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "parent");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(parent.as_str()));
+    assert_eq!(posts[1].text, "reply");
+    assert_eq!(posts[1].thread_ts.as_deref(), Some(parent.as_str()));
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["parent", "reply"]);
+    assert_eq!(fake.posts().len(), 2);
+    assert_eq!(fake.calls_to("reactions.add").len(), 2);
+    assert!(fake.reactions_on(CHANNEL, &own_reply).is_empty());
+}
