@@ -539,3 +539,93 @@ async fn parent_command_and_reply_run_once() {
     assert_eq!(fake.calls_to("reactions.add").len(), 2);
     assert!(fake.reactions_on(CHANNEL, &own_reply).is_empty());
 }
+
+#[tokio::test]
+async fn replies_outage_stops_thread_reads() {
+    const OUTAGE: &str = "C3OUTAGE";
+    let logs = logs();
+    let fake = fake_slack().await;
+    fake.add_channel(OUTAGE, "outage", serde_json::json!({}));
+    for n in 1..=5 {
+        let parent = ts_ago(300 + n, 80 + n as u32);
+        fake.post_human_message(OUTAGE, USER, "the deploy is stuck", &parent);
+        let reply = ts_ago(100 + n, 90 + n as u32);
+        fake.post_thread_reply(OUTAGE, &parent, USER, &command_text("echo reply"), &reply);
+    }
+    fake.post_human_message(OUTAGE, USER, &command_text("echo top"), &ts_ago(60, 99));
+    fake.inject("conversations.replies", Fault::ServerError(503), 100);
+    let platform = backoffice_slack::SlackPlatform::connect(&http_config(&fake))
+        .await
+        .expect("the platform connects");
+
+    // Every thread would cost the same retries, up to four attempts of the
+    // request timeout each, while the channel's commands wait.
+    let oldest = std::time::SystemTime::now() - Duration::from_secs(600);
+    let history = backoffice_core::Platform::history(&platform, OUTAGE, oldest)
+        .await
+        .expect("the top-level history is read");
+
+    let texts: Vec<&str> = history
+        .iter()
+        .map(|stored| stored.message.text.as_str())
+        .collect();
+    assert!(
+        texts.contains(&command_text("echo top").as_str()),
+        "{texts:?}"
+    );
+    assert_eq!(
+        fake.calls_to("conversations.replies").len(),
+        4,
+        "one thread's first attempt and its 3 retries"
+    );
+
+    let logged = logs.text();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("stopped reading threads") && line.contains(OUTAGE))
+        .unwrap_or_else(|| panic!("no log line for the skipped threads in:\n{logged}"));
+    assert!(line.contains("skipped=4"), "{line}");
+}
+
+#[tokio::test]
+async fn missing_thread_keeps_other_threads() {
+    let fake = fake_slack().await;
+    let first_parent = ts_ago(300, 101);
+    let second_parent = ts_ago(290, 102);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &first_parent);
+    fake.post_human_message(CHANNEL, USER, "the queue is full", &second_parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &first_parent,
+        USER,
+        &command_text("echo first"),
+        &ts_ago(60, 103),
+    );
+    fake.post_thread_reply(
+        CHANNEL,
+        &second_parent,
+        USER,
+        &command_text("echo second"),
+        &ts_ago(50, 104),
+    );
+    // The thread with the newest reply is read first, and its parent was
+    // deleted since the history was read.
+    fake.inject(
+        "conversations.replies",
+        Fault::ApiError("thread_not_found".to_owned()),
+        1,
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake).with_catch_up_window(Duration::from_secs(600));
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "first");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(first_parent.as_str()));
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["first"]);
+    assert_eq!(fake.calls_to("conversations.replies").len(), 2);
+}

@@ -28,7 +28,7 @@ use slack_morphism::prelude::*;
 use tracing::warn;
 
 use super::{log_read_failure, lookup_error, SlackPlatform};
-use crate::client::{describe, CallError, Effect};
+use crate::client::{describe, is_unavailable, CallError, Effect};
 
 /// The number of messages requested per `conversations.history` page.
 const HISTORY_PAGE_SIZE: u16 = 200;
@@ -91,9 +91,24 @@ impl SlackPlatform {
         }
 
         let mut found = Vec::new();
-        for thread_ts in threads_to_read(channel, &history.messages, oldest) {
-            let replies = self.read_thread(channel, &thread_ts, oldest).await;
-            found.extend(replies);
+        let threads = threads_to_read(channel, &history.messages, oldest);
+        for (index, thread_ts) in threads.iter().enumerate() {
+            match self.read_thread(channel, thread_ts, oldest).await {
+                Ok(replies) => found.extend(replies),
+                // Each further thread would cost the same retries, up to
+                // four request timeouts by default, while the commands of
+                // this channel and of the channels after it wait.
+                Err(error) if is_unavailable(&error) => {
+                    warn!(
+                        %channel,
+                        skipped = threads.len() - index - 1,
+                        "stopped reading threads because conversations.replies is unavailable, so commands typed in the skipped threads while the bot was down do not run",
+                    );
+                    break;
+                }
+                // An error such as `thread_not_found` concerns this thread only.
+                Err(_) => {}
+            }
         }
         found.extend(
             history
@@ -156,15 +171,18 @@ impl SlackPlatform {
     }
 
     /// Returns the replies in the thread of `thread_ts` posted at or after
-    /// `oldest`, each with `thread_ts` set, without the parent. A failure is
-    /// logged and returns no replies, so that the channel's other messages
-    /// are still caught up.
+    /// `oldest`, each with `thread_ts` set, without the parent.
+    ///
+    /// # Errors
+    ///
+    /// Returns the error of a failed `conversations.replies`, after logging
+    /// it with the channel and the thread.
     async fn read_thread(
         &self,
         channel: &str,
         thread_ts: &SlackTs,
         oldest: SystemTime,
-    ) -> Vec<SlackHistoryMessage> {
+    ) -> Result<Vec<SlackHistoryMessage>, CallError> {
         let thread = match self.read_replies(channel, thread_ts, oldest).await {
             Ok(thread) => thread,
             Err(error) => {
@@ -175,7 +193,7 @@ impl SlackPlatform {
                     error = %describe(&error),
                     "could not read a thread, so commands typed in it while the bot was down do not run",
                 );
-                return Vec::new();
+                return Err(error);
             }
         };
         if !thread.complete {
@@ -194,12 +212,11 @@ impl SlackPlatform {
             .messages
             .into_iter()
             .filter(|message| message.origin.ts != *thread_ts && posted_since(message, oldest));
-        replies
-            .map(|mut reply| {
-                reply.origin.thread_ts = Some(thread_ts.clone());
-                reply
-            })
-            .collect()
+        let replies = replies.map(|mut reply| {
+            reply.origin.thread_ts = Some(thread_ts.clone());
+            reply
+        });
+        Ok(replies.collect())
     }
 
     /// Reads the thread of `thread_ts` from `oldest` on with
