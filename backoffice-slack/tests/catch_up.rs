@@ -629,3 +629,72 @@ async fn missing_thread_keeps_other_threads() {
     assert_eq!(*recorder.echoed.lock().unwrap(), ["first"]);
     assert_eq!(fake.calls_to("conversations.replies").len(), 2);
 }
+
+#[tokio::test]
+async fn reply_at_window_edge_is_read() {
+    let fake = fake_slack().await;
+    let platform = backoffice_slack::SlackPlatform::connect(&http_config(&fake))
+        .await
+        .expect("the platform connects");
+    let seconds = now() - 300;
+    let parent = format!("{}.000001", seconds - 3_600);
+    let edge = format!("{seconds}.000500");
+    fake.post_human_message(CHANNEL, USER, "parent", &parent);
+    fake.post_thread_reply(
+        CHANNEL,
+        &parent,
+        USER,
+        "before",
+        &format!("{seconds}.000499"),
+    );
+    fake.post_thread_reply(CHANNEL, &parent, USER, "at edge", &edge);
+    fake.post_human_message(CHANNEL, USER, "top before", &format!("{seconds}.000498"));
+    fake.post_human_message(CHANNEL, USER, "top after", &format!("{seconds}.000501"));
+
+    // The window starts at the edge reply's ts, to the microsecond.
+    let oldest = backoffice_core::platform::ts_to_time(&edge).expect("a valid ts");
+    let history = backoffice_core::Platform::history(&platform, CHANNEL, oldest)
+        .await
+        .expect("the history is read");
+
+    let texts: Vec<&str> = history
+        .iter()
+        .map(|stored| stored.message.text.as_str())
+        .collect();
+    assert_eq!(texts, ["at edge", "top after"]);
+    assert_eq!(
+        history[0].message.thread_ts.as_deref(),
+        Some(parent.as_str())
+    );
+}
+
+#[tokio::test]
+async fn broadcast_to_parent_beyond_lookback_runs() {
+    let fake = fake_slack().await;
+    let parent = ts_ago(3_600, 111);
+    fake.post_human_message(CHANNEL, USER, "the deploy is stuck", &parent);
+    fake.post_thread_broadcast(
+        CHANNEL,
+        &parent,
+        USER,
+        &command_text("echo broadcast"),
+        &ts_ago(60, 112),
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let config = http_config(&fake)
+        .with_catch_up_window(Duration::from_secs(600))
+        .with_thread_lookback(Duration::ZERO);
+    let handle = backoffice_slack::start(bot(Arc::clone(&recorder)), config)
+        .await
+        .expect("the adapter starts");
+
+    // conversations.history lists the reply itself, so catch-up finds it
+    // without reading the thread.
+    let posts = fake.wait_for_posts(1, WAIT).await;
+    handle.shutdown().await;
+    assert_eq!(posts[0].text, "broadcast");
+    assert_eq!(posts[0].thread_ts.as_deref(), Some(parent.as_str()));
+    assert!(fake.calls_to("conversations.replies").is_empty());
+    assert_eq!(*recorder.echoed.lock().unwrap(), ["broadcast"]);
+}
