@@ -66,7 +66,8 @@ impl SlackPlatform {
     /// Returns an error when `conversations.history` fails before the pages
     /// read reach back past `oldest`. A later failure only costs the older
     /// thread parents and is logged. A failed `conversations.replies` is
-    /// logged and leaves out that thread's replies only.
+    /// logged and leaves out that thread's replies, and when Slack is
+    /// unavailable also those of the threads not read yet.
     pub(super) async fn read_window(
         &self,
         channel: &str,
@@ -81,7 +82,7 @@ impl SlackPlatform {
 
         let (history, failure) = self.read_history(channel, since).await;
         match failure {
-            // The pages read so far hold every top-level message of the
+            // The pages read so far contain every top-level message of the
             // window only when they reach back past `oldest`, because Slack
             // returns the newest message first.
             Some(error) if !reaches_before(&history.messages, oldest) => return Err(error),
@@ -90,8 +91,27 @@ impl SlackPlatform {
             None => {}
         }
 
-        let mut found = Vec::new();
         let threads = threads_to_read(channel, &history.messages, oldest);
+        let mut found = self.read_threads(channel, &threads, oldest).await;
+        found.extend(
+            history
+                .messages
+                .into_iter()
+                .filter(|message| posted_since(message, oldest)),
+        );
+        Ok(found)
+    }
+
+    /// Returns the replies posted at or after `oldest` in the threads of
+    /// `threads`, read one after another. A failed thread is left out, and
+    /// when Slack is unavailable the threads after it are too.
+    async fn read_threads(
+        &self,
+        channel: &str,
+        threads: &[SlackTs],
+        oldest: SystemTime,
+    ) -> Vec<SlackHistoryMessage> {
+        let mut found = Vec::new();
         for (index, thread_ts) in threads.iter().enumerate() {
             match self.read_thread(channel, thread_ts, oldest).await {
                 Ok(replies) => found.extend(replies),
@@ -110,13 +130,7 @@ impl SlackPlatform {
                 Err(_) => {}
             }
         }
-        found.extend(
-            history
-                .messages
-                .into_iter()
-                .filter(|message| posted_since(message, oldest)),
-        );
-        Ok(found)
+        found
     }
 
     /// Reads the messages of `channel` since `since` with
