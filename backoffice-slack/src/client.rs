@@ -191,6 +191,21 @@ fn is_connect_error(error: &SlackClientError) -> bool {
         .is_some_and(|cause| cause.is_connect())
 }
 
+/// Returns whether a read failed because the method is unavailable, not
+/// because of its arguments: a timeout, a dropped connection, a `5xx` or a
+/// rate limit. These are the failures [`Retrier::run`] retries for reads,
+/// so by the time it returns one, the next call would most likely fail too.
+pub fn is_unavailable(error: &CallError) -> bool {
+    match error {
+        CallError::TimedOut(_) => true,
+        CallError::Slack(
+            SlackClientError::RateLimitError(_) | SlackClientError::HttpProtocolError(_),
+        ) => true,
+        CallError::Slack(SlackClientError::HttpError(http)) => http.status_code.is_server_error(),
+        CallError::Slack(_) => false,
+    }
+}
+
 /// Returns the Slack error code of an API error, such as `already_reacted`.
 pub fn api_error_code(error: &CallError) -> Option<&str> {
     match error {
@@ -217,5 +232,38 @@ pub fn describe(error: &CallError) -> String {
         }
         CallError::Slack(other) if is_connect_error(other) => "connection failed".to_owned(),
         CallError::Slack(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use slack_morphism::errors::{SlackClientApiError, SlackClientHttpError, SlackRateLimitError};
+
+    use super::*;
+
+    #[test]
+    fn unavailable_reads_told_from_argument_errors() {
+        let unavailable = [
+            CallError::TimedOut(Duration::from_secs(10)),
+            CallError::Slack(SlackClientError::RateLimitError(SlackRateLimitError::new())),
+            CallError::Slack(SlackClientError::HttpError(SlackClientHttpError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            ))),
+        ];
+        for error in &unavailable {
+            assert!(is_unavailable(error), "{}", describe(error));
+        }
+
+        let argument_errors = [
+            CallError::Slack(SlackClientError::ApiError(SlackClientApiError::new(
+                "thread_not_found".to_owned(),
+            ))),
+            CallError::Slack(SlackClientError::HttpError(SlackClientHttpError::new(
+                axum::http::StatusCode::NOT_FOUND,
+            ))),
+        ];
+        for error in &argument_errors {
+            assert!(!is_unavailable(error), "{}", describe(error));
+        }
     }
 }

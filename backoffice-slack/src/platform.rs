@@ -264,7 +264,13 @@ impl SlackPlatform {
         message.thread_ts = stored.origin.thread_ts.as_ref().map(ToString::to_string);
         message.edited = stored.edited.is_some();
         message.bot_id = stored.sender.bot_id.as_ref().map(ToString::to_string);
-        message.subtype = stored.subtype.as_ref().and_then(subtype_name);
+        // A thread reply also sent to the channel is a person's message, as
+        // its live event is in `events::translate`.
+        message.subtype = stored
+            .subtype
+            .as_ref()
+            .filter(|subtype| !matches!(subtype, SlackMessageEventType::ThreadBroadcast))
+            .and_then(subtype_name);
 
         StoredMessage { message, reactions }
     }

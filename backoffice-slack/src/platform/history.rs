@@ -2,8 +2,10 @@
 //! messages and `conversations.replies` for the threads with new replies.
 //!
 //! This module relies on what `conversations.history` returns. It lists
-//! top-level messages only, and a thread's parent carries `reply_count` and
-//! `latest_reply`, the `ts` of its newest reply, but not the replies. Slack
+//! top-level messages only, with the thread replies that were also sent to
+//! the channel (subtype `thread_broadcast`). A thread's parent carries
+//! `reply_count` and `latest_reply`, the `ts` of its newest reply, but not
+//! the replies. Slack
 //! documents `oldest` as the start of the time range of the messages
 //! returned, so a parent older than `oldest` is left out even when its
 //! thread got replies after `oldest`. Were Slack to return such a parent,
@@ -14,8 +16,10 @@
 //! messages before `oldest` only serve to find parents whose `latest_reply`
 //! is at or after `oldest`. For each such parent, in or before the window,
 //! `conversations.replies` returns the thread, and the replies posted at or
-//! after `oldest` are added with `thread_ts` set to the parent's `ts`.
+//! after `oldest` are added with `thread_ts` set to the parent's `ts`. At
+//! most [`MAX_THREADS`] threads are read, those with the newest reply first.
 
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use backoffice_core::platform::{time_to_ts, ts_to_time};
@@ -24,7 +28,7 @@ use slack_morphism::prelude::*;
 use tracing::warn;
 
 use super::{log_read_failure, lookup_error, SlackPlatform};
-use crate::client::{describe, CallError, Effect};
+use crate::client::{describe, is_unavailable, CallError, Effect};
 
 /// The number of messages requested per `conversations.history` page.
 const HISTORY_PAGE_SIZE: u16 = 200;
@@ -32,6 +36,11 @@ const HISTORY_PAGE_SIZE: u16 = 200;
 /// The number of `conversations.history` pages catch-up reads per channel,
 /// so at most 2,000 messages over the window and the thread lookback.
 const MAX_HISTORY_PAGES: usize = 10;
+
+/// The number of threads with new replies that catch-up reads per channel,
+/// so that a channel with many active threads costs at most 100
+/// `conversations.replies` calls when each thread fits in one page.
+const MAX_THREADS: usize = 100;
 
 /// The number of messages requested per `conversations.replies` page.
 const REPLIES_PAGE_SIZE: u16 = 200;
@@ -54,9 +63,11 @@ impl SlackPlatform {
     ///
     /// # Errors
     ///
-    /// Returns an error when `conversations.history` fails. A failed
-    /// `conversations.replies` is logged and leaves out that thread's
-    /// replies only.
+    /// Returns an error when `conversations.history` fails before the pages
+    /// read reach back past `oldest`. A later failure only costs the older
+    /// thread parents and is logged. A failed `conversations.replies` is
+    /// logged and leaves out that thread's replies, and when Slack is
+    /// unavailable also those of the threads not read yet.
     pub(super) async fn read_window(
         &self,
         channel: &str,
@@ -69,20 +80,19 @@ impl SlackPlatform {
             .checked_sub(self.thread_lookback)
             .unwrap_or(SystemTime::UNIX_EPOCH);
 
-        let history = self.read_history(channel, since).await?;
-        if !history.complete {
-            warn_history_truncated(channel, &history.messages, oldest);
+        let (history, failure) = self.read_history(channel, since).await;
+        match failure {
+            // The pages read so far contain every top-level message of the
+            // window only when they reach back past `oldest`, because Slack
+            // returns the newest message first.
+            Some(error) if !reaches_before(&history.messages, oldest) => return Err(error),
+            Some(error) => warn_history_failed(channel, &history.messages, &error),
+            None if !history.complete => warn_history_truncated(channel, &history.messages, oldest),
+            None => {}
         }
 
-        let mut found = Vec::new();
-        for parent in history
-            .messages
-            .iter()
-            .filter(|message| has_reply_since(message, oldest))
-        {
-            let replies = self.read_thread(channel, &parent.origin.ts, oldest).await;
-            found.extend(replies);
-        }
+        let threads = threads_to_read(channel, &history.messages, oldest);
+        let mut found = self.read_threads(channel, &threads, oldest).await;
         found.extend(
             history
                 .messages
@@ -92,10 +102,48 @@ impl SlackPlatform {
         Ok(found)
     }
 
+    /// Returns the replies posted at or after `oldest` in the threads of
+    /// `threads`, read one after another. A failed thread is left out, and
+    /// when Slack is unavailable the threads after it are too.
+    async fn read_threads(
+        &self,
+        channel: &str,
+        threads: &[SlackTs],
+        oldest: SystemTime,
+    ) -> Vec<SlackHistoryMessage> {
+        let mut found = Vec::new();
+        for (index, thread_ts) in threads.iter().enumerate() {
+            match self.read_thread(channel, thread_ts, oldest).await {
+                Ok(replies) => found.extend(replies),
+                // Each further thread would cost the same retries, up to
+                // four request timeouts by default, while the commands of
+                // this channel and of the channels after it wait.
+                Err(error) if is_unavailable(&error) => {
+                    warn!(
+                        %channel,
+                        skipped = threads.len() - index - 1,
+                        "stopped reading threads because conversations.replies is unavailable, so commands typed in the skipped threads while the bot was down do not run",
+                    );
+                    break;
+                }
+                // An error such as `thread_not_found` concerns this thread only.
+                Err(_) => {}
+            }
+        }
+        found
+    }
+
     /// Reads the messages of `channel` since `since` with
     /// `conversations.history`, following the cursor for up to
     /// [`MAX_HISTORY_PAGES`] pages.
-    async fn read_history(&self, channel: &str, since: SystemTime) -> Result<Pages, PlatformError> {
+    ///
+    /// A failed call ends the read. It returns the pages read before it,
+    /// marked incomplete, with the error.
+    async fn read_history(
+        &self,
+        channel: &str,
+        since: SystemTime,
+    ) -> (Pages, Option<PlatformError>) {
         let target = format!("channel {channel}");
         let session = self.client.open_session(&self.token);
         let mut request = SlackApiConversationsHistoryRequest::new()
@@ -112,34 +160,43 @@ impl SlackPlatform {
                     session.conversations_history(&request)
                 })
                 .await;
-            let response = result.map_err(|error| {
-                log_read_failure("conversations.history", &target, &error);
-                lookup_error("conversations.history", "channel_not_found", &target, error)
-            })?;
+            let response = match result {
+                Ok(response) => response,
+                Err(error) => {
+                    log_read_failure("conversations.history", &target, &error);
+                    let error =
+                        lookup_error("conversations.history", "channel_not_found", &target, error);
+                    let complete = false;
+                    return (Pages { messages, complete }, Some(error));
+                }
+            };
 
             messages.extend(response.messages);
             match next_cursor(response.response_metadata, response.has_more) {
                 Some(cursor) => request.cursor = Some(cursor),
                 None => {
                     let complete = true;
-                    return Ok(Pages { messages, complete });
+                    return (Pages { messages, complete }, None);
                 }
             }
         }
         let complete = false;
-        Ok(Pages { messages, complete })
+        (Pages { messages, complete }, None)
     }
 
     /// Returns the replies in the thread of `thread_ts` posted at or after
-    /// `oldest`, each with `thread_ts` set, without the parent. A failure is
-    /// logged and returns no replies, so that the channel's other messages
-    /// are still caught up.
+    /// `oldest`, each with `thread_ts` set, without the parent.
+    ///
+    /// # Errors
+    ///
+    /// Returns the error of a failed `conversations.replies`, after logging
+    /// it with the channel and the thread.
     async fn read_thread(
         &self,
         channel: &str,
         thread_ts: &SlackTs,
         oldest: SystemTime,
-    ) -> Vec<SlackHistoryMessage> {
+    ) -> Result<Vec<SlackHistoryMessage>, CallError> {
         let thread = match self.read_replies(channel, thread_ts, oldest).await {
             Ok(thread) => thread,
             Err(error) => {
@@ -150,7 +207,7 @@ impl SlackPlatform {
                     error = %describe(&error),
                     "could not read a thread, so commands typed in it while the bot was down do not run",
                 );
-                return Vec::new();
+                return Err(error);
             }
         };
         if !thread.complete {
@@ -169,12 +226,11 @@ impl SlackPlatform {
             .messages
             .into_iter()
             .filter(|message| message.origin.ts != *thread_ts && posted_since(message, oldest));
-        replies
-            .map(|mut reply| {
-                reply.origin.thread_ts = Some(thread_ts.clone());
-                reply
-            })
-            .collect()
+        let replies = replies.map(|mut reply| {
+            reply.origin.thread_ts = Some(thread_ts.clone());
+            reply
+        });
+        Ok(replies.collect())
     }
 
     /// Reads the thread of `thread_ts` from `oldest` on with
@@ -233,21 +289,74 @@ fn posted_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
     ts_to_time(&message.origin.ts.0).is_some_and(|posted| posted >= oldest)
 }
 
-/// Returns whether the message is a thread's parent whose newest reply was
-/// posted at or after `oldest`.
-fn has_reply_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
-    let latest_reply = message.parent.latest_reply.as_ref();
-    let posted = latest_reply.and_then(|ts| ts_to_time(&ts.0));
-    posted.is_some_and(|posted| posted >= oldest)
+/// Returns the `ts` of the thread parents among `messages` whose newest
+/// reply was posted at or after `oldest`, newest reply first. Beyond
+/// [`MAX_THREADS`] the threads with older replies are skipped with a warning.
+fn threads_to_read(
+    channel: &str,
+    messages: &[SlackHistoryMessage],
+    oldest: SystemTime,
+) -> Vec<SlackTs> {
+    let mut seen = HashSet::new();
+    let mut threads: Vec<(SystemTime, &SlackTs)> = Vec::new();
+    for message in messages {
+        let latest_reply = message.parent.latest_reply.as_ref();
+        let Some(replied) = latest_reply.and_then(|ts| ts_to_time(&ts.0)) else {
+            continue;
+        };
+        // A page boundary that moved between calls can return a parent twice.
+        if replied >= oldest && seen.insert(&message.origin.ts.0) {
+            threads.push((replied, &message.origin.ts));
+        }
+    }
+    threads.sort_by(|(a_replied, a_ts), (b_replied, b_ts)| {
+        (b_replied, &b_ts.0).cmp(&(a_replied, &a_ts.0))
+    });
+
+    if let Some(&(newest_skipped, _)) = threads.get(MAX_THREADS) {
+        warn!(
+            %channel,
+            with_new_replies = threads.len(),
+            read = MAX_THREADS,
+            newest_skipped_reply = %time_to_ts(newest_skipped),
+            "more threads have replies in the catch-up window than catch-up reads, so threads whose newest reply is at or before newest_skipped_reply are skipped",
+        );
+        threads.truncate(MAX_THREADS);
+    }
+    threads.into_iter().map(|(_, ts)| ts.clone()).collect()
+}
+
+/// Returns whether one of the messages was posted before `oldest`.
+fn reaches_before(messages: &[SlackHistoryMessage], oldest: SystemTime) -> bool {
+    oldest_posted(messages).is_some_and(|posted| posted < oldest)
+}
+
+/// Returns when the oldest of the messages was posted, skipping any `ts`
+/// that is not a valid time.
+fn oldest_posted(messages: &[SlackHistoryMessage]) -> Option<SystemTime> {
+    messages
+        .iter()
+        .filter_map(|message| ts_to_time(&message.origin.ts.0))
+        .min()
+}
+
+/// Logs that a failed call cut the history short after the pages that cover
+/// the window, so that only older thread parents are missing.
+fn warn_history_failed(channel: &str, read: &[SlackHistoryMessage], error: &PlatformError) {
+    let oldest_read_ts = oldest_posted(read).map_or_else(|| "-".to_owned(), time_to_ts);
+    warn!(
+        %channel,
+        read = read.len(),
+        oldest_read = %oldest_read_ts,
+        %error,
+        "could not read the channel history before oldest_read, so replies in threads whose parent is older are skipped",
+    );
 }
 
 /// Logs that the page limit cut the history short, and whether that cost
 /// top-level messages of the window or only older thread parents.
 fn warn_history_truncated(channel: &str, read: &[SlackHistoryMessage], oldest: SystemTime) {
-    let oldest_read = read
-        .iter()
-        .filter_map(|message| ts_to_time(&message.origin.ts.0))
-        .min();
+    let oldest_read = oldest_posted(read);
     let oldest_read_ts = oldest_read.map_or_else(|| "-".to_owned(), time_to_ts);
 
     if oldest_read.is_some_and(|posted| posted >= oldest) {
@@ -264,5 +373,96 @@ fn warn_history_truncated(channel: &str, read: &[SlackHistoryMessage], oldest: S
             oldest_read = %oldest_read_ts,
             "channel history has more messages than catch-up reads, so replies in threads whose parent is older than oldest_read are skipped",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// Builds a message as `conversations.history` returns it, a thread's
+    /// parent when `latest_reply` is set.
+    fn message(ts: &str, latest_reply: Option<&str>) -> SlackHistoryMessage {
+        let mut value = json!({ "type": "message", "user": "U1", "text": "hi", "ts": ts });
+        if let Some(latest_reply) = latest_reply {
+            value["thread_ts"] = json!(ts);
+            value["reply_count"] = json!(1);
+            value["latest_reply"] = json!(latest_reply);
+        }
+        serde_json::from_value(value).expect("the message is valid")
+    }
+
+    fn read(messages: &[SlackHistoryMessage], oldest: SystemTime) -> Vec<String> {
+        let threads = threads_to_read("C1", messages, oldest);
+        threads.into_iter().map(|ts| ts.0).collect()
+    }
+
+    fn at(seconds: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn threads_need_reply_at_or_after_oldest() {
+        let messages = [
+            message("1000.000001", Some("1999.999999")),
+            message("1000.000002", Some("2000.000000")),
+            message("1000.000003", Some("2500.000000")),
+            message("2100.000000", None),
+        ];
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads, ["1000.000003", "1000.000002"]);
+    }
+
+    #[test]
+    fn threads_with_invalid_latest_reply_skipped() {
+        for latest_reply in ["", "soon", "-1.5", "1.2.3", "99999999999999999999.0"] {
+            let messages = [message("1000.000001", Some(latest_reply))];
+
+            let threads = read(&messages, at(0));
+
+            assert!(threads.is_empty(), "{latest_reply:?}: {threads:?}");
+        }
+    }
+
+    #[test]
+    fn parent_listed_twice_read_once() {
+        let parent = message("1000.000001", Some("2500.000000"));
+        let messages = [parent.clone(), message("1000.000002", None), parent];
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads, ["1000.000001"]);
+    }
+
+    #[test]
+    fn threads_beyond_max_skip_oldest_replies() {
+        let messages: Vec<SlackHistoryMessage> = (0..MAX_THREADS + 3)
+            .map(|n| {
+                let latest_reply = format!("{}.000000", 3_000 + n);
+                message(&format!("1000.{n:06}"), Some(&latest_reply))
+            })
+            .collect();
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads.len(), MAX_THREADS);
+        let newest = MAX_THREADS + 2;
+        assert_eq!(threads[0], format!("1000.{newest:06}"));
+        assert!(!threads.contains(&"1000.000000".to_owned()));
+        assert!(!threads.contains(&"1000.000002".to_owned()));
+        assert!(threads.contains(&"1000.000003".to_owned()));
+    }
+
+    #[test]
+    fn invalid_ts_is_not_in_window() {
+        for ts in ["", "abc", "-1", "1.2.3", "18446744073709551615.999999"] {
+            assert!(!posted_since(&message(ts, None), at(0)), "{ts:?}");
+        }
     }
 }

@@ -47,7 +47,10 @@ async fn call(
             .faults
             .get_mut(&method)
             .and_then(|faults| faults.pop_front());
-        let fault = queued.or_else(|| inner.random.as_mut().and_then(RandomFaults::draw));
+        let fault = match queued {
+            Some(queued) => queued,
+            None => inner.random.as_mut().and_then(RandomFaults::draw),
+        };
         inner.calls.push(Call {
             method: method.clone(),
             params: params.clone(),
@@ -279,8 +282,9 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
 
 /// Builds the `conversations.history` response from the seeded top-level
 /// messages at or after `oldest`, newest first, `limit` per page with the offset as the
-/// cursor. As in Slack, thread replies are left out, and a thread's parent
-/// carries `reply_count` and `latest_reply`.
+/// cursor. As in Slack, thread replies are left out unless they were also
+/// sent to the channel, and a thread's parent carries `reply_count` and
+/// `latest_reply`.
 fn history(inner: &Inner, params: &Value) -> Response {
     let field = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or_default();
     let channel = field("channel");
@@ -294,7 +298,10 @@ fn history(inner: &Inner, params: &Value) -> Response {
 
     let mut found: Vec<&HistoryMessage> = seeded
         .iter()
-        .filter(|message| message.thread_ts.is_none() && posted_since(message, oldest))
+        .filter(|message| {
+            let top_level = message.thread_ts.is_none() || message.broadcast;
+            top_level && posted_since(message, oldest)
+        })
         .collect();
     found.sort_by_key(|message| std::cmp::Reverse(ts_to_time(&message.ts)));
 
@@ -400,6 +407,9 @@ fn message_value(inner: &Inner, channel: &str, message: &HistoryMessage) -> Valu
     });
     if let Some(thread_ts) = &message.thread_ts {
         value["thread_ts"] = json!(thread_ts);
+        if message.broadcast {
+            value["subtype"] = json!("thread_broadcast");
+        }
         return value;
     }
 

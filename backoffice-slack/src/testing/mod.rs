@@ -87,6 +87,9 @@ struct HistoryMessage {
     ts: String,
     /// The parent's `ts` when the message is a thread reply.
     thread_ts: Option<String>,
+    /// Whether the reply was also sent to the channel, so that
+    /// `conversations.history` lists it with subtype `thread_broadcast`.
+    broadcast: bool,
 }
 
 /// A person's message that `reactions.get` returns.
@@ -110,7 +113,9 @@ struct Inner {
     posts: Vec<Post>,
     /// Reactions by `(channel, ts)`: emoji names with their users, in order.
     reactions: HashMap<MessageKey, ReactionList>,
-    faults: HashMap<String, VecDeque<Fault>>,
+    /// Queued faults by method. `None` lets one call through with its normal
+    /// response.
+    faults: HashMap<String, VecDeque<Option<Fault>>>,
     random: Option<RandomFaults>,
     /// The delay before every call's response.
     latency: Duration,
@@ -197,9 +202,17 @@ impl FakeSlack {
 
     /// Makes the next `times` calls of `method` fail with `fault`.
     pub fn inject(&self, method: &str, fault: Fault, times: usize) {
+        self.inject_after(method, 0, fault, times);
+    }
+
+    /// Lets the next `successes` calls of `method` through, then makes the
+    /// `times` calls after them fail with `fault`, such as a failure on the
+    /// second page of a paginated read.
+    pub fn inject_after(&self, method: &str, successes: usize, fault: Fault, times: usize) {
         self.shared.update(|inner| {
             let queue = inner.faults.entry(method.to_owned()).or_default();
-            queue.extend(std::iter::repeat_n(fault, times));
+            queue.extend(std::iter::repeat_n(None, successes));
+            queue.extend(std::iter::repeat_n(Some(fault), times));
         });
     }
 
@@ -229,6 +242,7 @@ impl FakeSlack {
             text: text.to_owned(),
             ts: ts.to_owned(),
             thread_ts: None,
+            broadcast: false,
         };
         self.shared.update(|inner| {
             inner
@@ -257,11 +271,44 @@ impl FakeSlack {
         text: &str,
         ts: &str,
     ) {
+        self.record_reply(channel, thread_ts, user, text, ts, false);
+    }
+
+    /// Records a thread reply as [`FakeSlack::post_thread_reply`] does, but
+    /// also sent to the channel, as Slack's "Also send to channel" box does.
+    /// `conversations.history` then lists it too, and both methods return it
+    /// with subtype `thread_broadcast` and the parent's `thread_ts`.
+    ///
+    /// # Panics
+    ///
+    /// Panics unless `thread_ts` is a top-level message recorded with
+    /// [`FakeSlack::post_human_message`] in `channel`.
+    pub fn post_thread_broadcast(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        user: &str,
+        text: &str,
+        ts: &str,
+    ) {
+        self.record_reply(channel, thread_ts, user, text, ts, true);
+    }
+
+    fn record_reply(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        user: &str,
+        text: &str,
+        ts: &str,
+        broadcast: bool,
+    ) {
         let reply = HistoryMessage {
             user: user.to_owned(),
             text: text.to_owned(),
             ts: ts.to_owned(),
             thread_ts: Some(thread_ts.to_owned()),
+            broadcast,
         };
         self.shared.update(|inner| {
             let messages = inner.history.entry(channel.to_owned()).or_default();
@@ -270,7 +317,7 @@ impl FakeSlack {
                 .any(|message| message.ts == thread_ts && message.thread_ts.is_none());
             assert!(
                 has_parent,
-                "post_thread_reply: no top-level message {thread_ts} in {channel}; post it with post_human_message first",
+                "no top-level message {thread_ts} in {channel} to reply to. Post it with post_human_message first",
             );
             messages.push(reply);
         });
