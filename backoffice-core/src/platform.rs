@@ -387,7 +387,9 @@ pub trait Platform: Send + Sync + 'static {
     ///
     /// Replies are selected by their own timestamp and have `thread_ts` set
     /// to their parent's. A reply posted at or after `oldest` is therefore
-    /// returned even when its parent is older, and that parent is not.
+    /// returned even when its parent is older, and that parent is not. A
+    /// platform may bound how much older the parent can be: Slack's adapter
+    /// looks back one day by default.
     /// Catch-up reads it to find commands that arrived while the bot was
     /// down. The default implementation fails, so a platform without
     /// history has no catch-up.
