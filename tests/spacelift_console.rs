@@ -12,18 +12,6 @@ use std::time::Duration;
 /// How long one run of the example may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Returns a database path no other test uses.
-fn fresh_database(name: &str) -> PathBuf {
-    let unique = format!(
-        "backoffice-{name}-{}-{:?}",
-        std::process::id(),
-        std::time::SystemTime::now()
-    );
-    let dir = std::env::temp_dir().join(unique.replace([' ', ':', '{', '}', ','], "_"));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join("bot.sqlite3")
-}
-
 /// Runs the example with `script` on standard input and returns its output.
 fn run_console(database: &PathBuf, script: &str) -> Output {
     let mut child = Command::new(support::example_binary("spacelift_bot"))
@@ -76,7 +64,8 @@ fn date_in_days(days: u32) -> String {
 
 #[test]
 fn scripted_conversation() {
-    let database = fresh_database("conversation");
+    let folder = support::TempDir::new("conversation");
+    let database = folder.database();
     let script = "help\n\
         /channel backoffice-developers\n\
         help\n\
@@ -156,7 +145,8 @@ fn scripted_conversation() {
 
 #[test]
 fn database_persists_between_runs() {
-    let database = fresh_database("persist");
+    let folder = support::TempDir::new("persist");
+    let database = folder.database();
     let first = run_console(&database, "set globex trial remaining to 3 days\n");
     assert!(first.status.success());
 
@@ -171,7 +161,8 @@ fn database_persists_between_runs() {
 
 #[test]
 fn approval_conversation() {
-    let database = fresh_database("approvals");
+    let folder = support::TempDir::new("approvals");
+    let database = folder.database();
     let script = "/channel backoffice-developers\n\
         delete account initech\n\
         /react white_check_mark\n\

@@ -7,7 +7,6 @@ mod support;
 mod common;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,12 +36,6 @@ fn start_example(fake: &FakeSlack, listen: SocketAddr, database: &std::path::Pat
         .stderr(Stdio::piped())
         .spawn()
         .expect("the example starts")
-}
-
-fn temp_database(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("backoffice-slack-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join("bot.sqlite3")
 }
 
 /// Waits for the process to exit, with a deadline, and returns its output.
@@ -83,7 +76,8 @@ async fn wait_until_healthy(listen: SocketAddr) {
 async fn command_over_events_api() {
     let fake = common::fake_slack().await;
     let listen = free_address();
-    let child = start_example(&fake, listen, &temp_database("events"));
+    let folder = support::TempDir::new("slack-events");
+    let child = start_example(&fake, listen, &folder.database());
     wait_until_healthy(listen).await;
 
     let event = json!({
@@ -133,7 +127,8 @@ async fn command_over_events_api() {
 async fn bad_token_names_variable() {
     let fake = FakeSlack::start().await;
     fake.inject("auth.test", Fault::ApiError("invalid_auth".into()), 1);
-    let child = start_example(&fake, free_address(), &temp_database("token"));
+    let folder = support::TempDir::new("slack-token");
+    let child = start_example(&fake, free_address(), &folder.database());
     let output = wait_for_exit(child).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());

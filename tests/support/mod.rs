@@ -1,7 +1,11 @@
 //! Helpers shared by the tests that run the built examples.
 
+// Each test file includes this module and uses only some of its helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Returns the path of the example binary `name`, building it when
 /// `cargo test` did not, for example when one test file runs alone.
@@ -21,4 +25,41 @@ pub fn example_binary(name: &str) -> PathBuf {
         assert!(status.success(), "building the example {name} failed");
     }
     binary
+}
+
+/// A folder in the system's temporary folder for one test's database,
+/// removed with its contents when dropped.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates a folder whose name starts with `backoffice-{name}` and that
+    /// no other test or test process uses.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the folder cannot be created.
+    pub fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = format!(
+            "backoffice-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(unique);
+        std::fs::create_dir_all(&path).expect("the temporary folder can be created");
+        Self { path }
+    }
+
+    /// Returns the path of the SQLite file `bot.sqlite3` in the folder.
+    pub fn database(&self) -> PathBuf {
+        self.path.join("bot.sqlite3")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
 }
