@@ -375,3 +375,38 @@ async fn ineligible_approvals_do_not_count() {
     assert_eq!(runs.count(), 1, "runs after an eligible approval");
     shut_down(handle).await;
 }
+
+#[tokio::test]
+async fn thread_request_runs_in_thread() {
+    let fake = start_fake().await;
+    let runs = Arc::new(Runs::default());
+    let handle = start_adapter(&fake, &runs).await;
+    let parent = &format!("{}.000001", common::now() - 60);
+    let ts = &recent_ts();
+    fake.add_thread_message(CHANNEL, parent, ts, USER, &command_text("deploy"));
+    let mut event = command_message(ts);
+    event["thread_ts"] = json!(parent);
+
+    let request = exchange(&fake, &handle, event).await;
+    assert!(
+        request.text.contains("needs approval"),
+        "request: {}",
+        request.text
+    );
+    assert_eq!(
+        request.thread_ts.as_deref(),
+        Some(parent.as_str()),
+        "request thread"
+    );
+
+    react(&fake, &handle, USER, ts, APPROVE).await;
+    let ran = react_and_wait(&fake, &handle, APPROVER, ts, APPROVE).await;
+    assert_eq!(ran.text, "Approved by bob. deployed");
+    assert_eq!(
+        ran.thread_ts.as_deref(),
+        Some(parent.as_str()),
+        "result thread"
+    );
+    assert_eq!(runs.count(), 1, "runs after the quorum");
+    shut_down(handle).await;
+}

@@ -272,6 +272,9 @@ fn reactions_get(inner: &Inner, channel: &str, ts: &str) -> Response {
         if let Some(edited_ts) = &stored.edited_ts {
             message["edited"] = json!({ "user": stored.user, "ts": edited_ts });
         }
+        if let Some(thread_ts) = &stored.thread_ts {
+            message["thread_ts"] = Value::String(thread_ts.clone());
+        }
     }
     ok(json!({
         "type": "message",

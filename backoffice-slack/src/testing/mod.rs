@@ -99,6 +99,8 @@ struct StoredText {
     text: String,
     /// The `ts` of the latest edit, if the message was edited.
     edited_ts: Option<String>,
+    /// The parent's `ts` when the message is a thread reply.
+    thread_ts: Option<String>,
 }
 
 /// A message's `(channel, ts)`.
@@ -392,11 +394,37 @@ impl FakeSlack {
     /// Stores a person's message, so that `reactions.get` returns its author
     /// and text, as Slack does for a command message that awaits approval.
     pub fn add_message(&self, channel: &str, ts: &str, user: &str, text: &str) {
+        self.store_text(channel, ts, user, text, None);
+    }
+
+    /// Stores a person's reply in the thread of `thread_ts` as
+    /// [`FakeSlack::add_message`] does, so that `reactions.get` also returns
+    /// its `thread_ts`.
+    pub fn add_thread_message(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        ts: &str,
+        user: &str,
+        text: &str,
+    ) {
+        self.store_text(channel, ts, user, text, Some(thread_ts.to_owned()));
+    }
+
+    fn store_text(
+        &self,
+        channel: &str,
+        ts: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<String>,
+    ) {
         let key = (channel.to_owned(), ts.to_owned());
         let message = StoredText {
             user: user.to_owned(),
             text: text.to_owned(),
             edited_ts: None,
+            thread_ts,
         };
         self.shared
             .update(|inner| inner.messages.insert(key, message));
