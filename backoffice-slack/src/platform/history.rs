@@ -91,7 +91,7 @@ impl SlackPlatform {
             None => {}
         }
 
-        let threads = threads_to_read(channel, &history.messages, oldest);
+        let threads = threads_to_read(channel, &history.messages, oldest, &self.bot_user_id);
         let mut found = self.read_threads(channel, &threads, oldest).await;
         found.extend(
             history
@@ -290,12 +290,15 @@ fn posted_since(message: &SlackHistoryMessage, oldest: SystemTime) -> bool {
 }
 
 /// Returns the `ts` of the thread parents among `messages` whose newest
-/// reply was posted at or after `oldest`, newest reply first. Beyond
-/// [`MAX_THREADS`] the threads with older replies are skipped with a warning.
+/// reply was posted at or after `oldest`, newest reply first. Threads that
+/// only the bot `bot_user_id` replied to are left out, because the bot's
+/// own messages never run. Beyond [`MAX_THREADS`] the threads with older
+/// replies are skipped with a warning.
 fn threads_to_read(
     channel: &str,
     messages: &[SlackHistoryMessage],
     oldest: SystemTime,
+    bot_user_id: &str,
 ) -> Vec<SlackTs> {
     let mut seen = HashSet::new();
     let mut threads: Vec<(SystemTime, &SlackTs)> = Vec::new();
@@ -304,6 +307,9 @@ fn threads_to_read(
         let Some(replied) = latest_reply.and_then(|ts| ts_to_time(&ts.0)) else {
             continue;
         };
+        if only_bot_replied(message, bot_user_id) {
+            continue;
+        }
         // A page boundary that moved between calls can return a parent twice.
         if replied >= oldest && seen.insert(&message.origin.ts.0) {
             threads.push((replied, &message.origin.ts));
@@ -324,6 +330,14 @@ fn threads_to_read(
         threads.truncate(MAX_THREADS);
     }
     threads.into_iter().map(|(_, ts)| ts.clone()).collect()
+}
+
+/// Returns whether Slack lists the bot as the only person who replied in the
+/// thread of `parent`: every command the bot answered in a thread makes that
+/// thread's newest reply recent.
+fn only_bot_replied(parent: &SlackHistoryMessage, bot_user_id: &str) -> bool {
+    let users = parent.parent.reply_users.as_deref().unwrap_or_default();
+    parent.parent.reply_users_count == Some(1) && users.len() == 1 && users[0].0 == bot_user_id
 }
 
 /// Returns whether one of the messages was posted before `oldest`.
@@ -397,12 +411,34 @@ mod tests {
     }
 
     fn read(messages: &[SlackHistoryMessage], oldest: SystemTime) -> Vec<String> {
-        let threads = threads_to_read("C1", messages, oldest);
+        let threads = threads_to_read("C1", messages, oldest, "UBOT");
         threads.into_iter().map(|ts| ts.0).collect()
     }
 
     fn at(seconds: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    /// Builds a thread's parent, newest reply at 2500, that `users` replied to.
+    fn parent_replied_by(ts: &str, users: &[&str]) -> SlackHistoryMessage {
+        let mut value = serde_json::to_value(message(ts, Some("2500.000000"))).unwrap();
+        value["reply_users"] = json!(users);
+        value["reply_users_count"] = json!(users.len());
+        serde_json::from_value(value).expect("the message is valid")
+    }
+
+    #[test]
+    fn threads_only_bot_replied_skipped() {
+        let messages = [
+            parent_replied_by("1000.000001", &["UBOT"]),
+            parent_replied_by("1000.000002", &["UBOT", "U1"]),
+            parent_replied_by("1000.000003", &["U1"]),
+            message("1000.000004", Some("2500.000000")),
+        ];
+
+        let threads = read(&messages, at(2_000));
+
+        assert_eq!(threads, ["1000.000004", "1000.000003", "1000.000002"]);
     }
 
     #[test]
