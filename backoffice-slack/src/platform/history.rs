@@ -333,8 +333,8 @@ fn threads_to_read(
 }
 
 /// Returns whether Slack lists the bot as the only person who replied in the
-/// thread of `parent`: every command the bot answered in a thread makes that
-/// thread's newest reply recent.
+/// thread of `parent`. Each reply the bot posts in a thread makes the
+/// thread's newest reply recent, although it never needs to run.
 fn only_bot_replied(parent: &SlackHistoryMessage, bot_user_id: &str) -> bool {
     let users = parent.parent.reply_users.as_deref().unwrap_or_default();
     parent.parent.reply_users_count == Some(1) && users.len() == 1 && users[0].0 == bot_user_id

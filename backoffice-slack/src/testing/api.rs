@@ -308,16 +308,7 @@ fn history(inner: &Inner, params: &Value) -> Response {
         .collect();
     found.sort_by_key(|message| std::cmp::Reverse(ts_to_time(&message.ts)));
 
-    let (page, cursor) = page_of(&found, params);
-    let messages: Vec<Value> = page
-        .iter()
-        .map(|message| message_value(inner, channel, message))
-        .collect();
-    ok(json!({
-        "messages": messages,
-        "has_more": !cursor.is_empty(),
-        "response_metadata": { "next_cursor": cursor },
-    }))
+    messages_page(inner, channel, &found, params)
 }
 
 /// Builds the `conversations.replies` response: the parent `ts` first, then
@@ -351,7 +342,18 @@ fn replies(inner: &Inner, params: &Value) -> Response {
             .filter(|reply| posted_since(reply, oldest)),
     );
 
-    let (page, cursor) = page_of(&thread, params);
+    messages_page(inner, channel, &thread, params)
+}
+
+/// Builds the response of a paginated read of `channel`'s messages: the
+/// page of `found` that the parameters select, and the next cursor.
+fn messages_page(
+    inner: &Inner,
+    channel: &str,
+    found: &[&HistoryMessage],
+    params: &Value,
+) -> Response {
+    let (page, cursor) = page_of(found, params);
     let messages: Vec<Value> = page
         .iter()
         .map(|message| message_value(inner, channel, message))
